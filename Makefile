@@ -1,0 +1,81 @@
+# The entry point. `make article` builds everything on the embedded default (profile `small`, Brown
+# corpus, offline); `make test` runs the test suite. Each stage writes files the next one reads, and the
+# rules below name those files, so Make redoes only what an edit touched.
+#
+#   make article PROFILE=paper              the original's sizes on text8 (a GPU; downloads text8 once)
+#   make article PROFILE=paper CORPUS=brown the original's sizes on the embedded corpus
+#   TEXT8=/path/to/text8.zip make article PROFILE=paper   use a local copy of text8
+
+PROFILE ?= small
+CORPUS ?=
+export PROFILE CORPUS
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# build/profiles.py needs only the standard library, so Make can ask it before .venv exists.
+RUN := $(shell $(PYTHON) -m build.profiles run-dir)
+MODELS := $(shell $(PYTHON) -m build.profiles models)
+
+INSTALLED := $(VENV)/.installed node_modules/.installed
+UNIT_SOURCES := build/model.py build/units/__init__.py $(wildcard build/units/*.py)
+
+.PHONY: article install test lint bench clean clean-runs retrain
+.DELETE_ON_ERROR:
+# Pattern-rule outputs are "intermediate" to Make, which would delete them after the build: keep them.
+.PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json
+
+article: $(RUN)/results.json
+	@echo "article: profile $(PROFILE)$(if $(CORPUS), on $(CORPUS)) -> $(RUN)/results.json"
+	@$(PY) -c "import json; r = json.load(open('$(RUN)/results.json')); b = r['baseline']; \
+	[print(f\"  {m['name']:<12} test cross entropy {m['test']['cross_entropy']:.4f}  accuracy {m['test']['accuracy']:.2%}\") for m in r['models']]; \
+	print(f\"  {'no context':<12} test cross entropy {b['cross_entropy']:.4f}  accuracy {b['accuracy']:.2%}\")"
+
+install: $(INSTALLED)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(RUN)/dataset.json: $(INSTALLED) build/corpus.py build/dataset.py build/profiles.py
+	$(PY) -m build.dataset
+
+$(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py $(UNIT_SOURCES)
+	$(PY) -m build.train --model $*
+
+$(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py
+	$(PY) -m build.evaluate --model $*
+
+$(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
+	$(PY) -m build.evaluate --baseline
+
+$(RUN)/results.json: $(foreach m,$(MODELS),$(RUN)/$(m)/eval.json) $(RUN)/baseline.json
+	$(PY) -m build.evaluate --results
+
+# Training resumes from checkpoints and refuses ones made differently; to train a model afresh:
+#   make retrain MODEL=gru
+retrain:
+	rm -rf $(RUN)/$(MODEL)
+	$(MAKE) article
+
+test: $(INSTALLED)
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+bench: $(INSTALLED)
+	$(PY) bench/train_step.py
+
+clean-runs:
+	rm -rf $(RUN)
+
+clean:
+	rm -rf runs site dist

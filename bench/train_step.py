@@ -1,0 +1,102 @@
+"""Time one training step (forward, backward, Adam) per unit at a profile's shapes.
+
+Ours is the pipeline's own step (build.model.Model.loss: the dense layer only on counted positions).
+The baseline, written out below, is the plain textbook PyTorch step: logits at every position, then
+cross entropy with ignore_index. Both run in this process on the same batch, and the table prints the
+ratio baseline / ours (above 1: ours is faster).
+
+    python bench/train_step.py                  # the small profile (CPU default)
+    python bench/train_step.py --profile paper  # the original's shapes (meant for a GPU)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from build import profiles  # noqa: E402
+from build.model import Model  # noqa: E402
+from build.train import describe_device, pick_device  # noqa: E402
+
+
+def plain_step(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The baseline: dense layer at every position, padding and unknowns only ignored in the loss."""
+    logits = model(chars)
+    masked = torch.where(targets > 1, targets, torch.full_like(targets, -100))
+    return F.cross_entropy(logits.flatten(0, 1), masked.flatten(), ignore_index=-100)
+
+
+def our_step(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    total, count, _ = model.loss(chars, targets)
+    return total / count
+
+
+def time_steps(step, model: Model, chars, targets, repeats: int, device: torch.device) -> float:
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    times = []
+    for i in range(repeats + 2):  # two warm-up steps
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        started = time.perf_counter()
+        loss = step(model, chars, targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        if i >= 2:
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    profiles.add_arguments(parser)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--unknown-rate",
+        type=float,
+        default=0.14,
+        help="share of positions whose target is <unknown> (Brown at 2^12 words: 0.14)",
+    )
+    args = parser.parse_args()
+    profile = profiles.from_arguments(args)
+    device = pick_device()
+    generator = torch.Generator().manual_seed(0)
+    shape = (profile.batch_size, profile.max_length)
+    chars = torch.randint(1, 28, shape, generator=generator)
+    targets = torch.randint(2, profile.vocab_size, shape, generator=generator)
+    targets[torch.rand(shape, generator=generator) < args.unknown_rate] = 1
+    chars, targets = chars.to(device), targets.to(device)
+
+    print(
+        f"profile {profile.name}: batch {profile.batch_size} x {profile.max_length} characters, "
+        f"{profile.vocab_size:,} classes, on {describe_device(device)}, torch {torch.__version__}"
+    )
+    print("| unit | units x layers | plain PyTorch ms/step | ours ms/step | ratio |")
+    print("|---|---|---|---|---|")
+    for config in profile.models:
+        times = {}
+        for name, step in (("plain", plain_step), ("ours", our_step)):
+            torch.manual_seed(profile.train_seed)
+            model = Model.for_profile(profile, config.key).to(device)
+            times[name] = time_steps(step, model, chars, targets, args.repeats, device)
+        print(
+            f"| {config.name} | {config.units} x {config.layers} | {times['plain'] * 1e3:.1f} | "
+            f"{times['ours'] * 1e3:.1f} | {times['plain'] / times['ours']:.2f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""The article's model: character embedding -> recurrent unit -> dense layer over the output words."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from build.dataset import ALPHABET, EOS, UNKNOWN
+from build.profiles import ModelConfig, Profile
+from build.units import RecurrentUnit, unit_class
+
+
+class Model(nn.Module):
+    def __init__(self, config: ModelConfig, vocab_size: int, embedding: int) -> None:
+        super().__init__()
+        self.config = config
+        # <eos> only pads the end of an observation: its row stays zero and is not trained.
+        self.embedding = nn.Embedding(len(ALPHABET), embedding, padding_idx=EOS)
+        self.rnn: RecurrentUnit = unit_class(config.unit)(
+            embedding, config.units, config.layers, **config.options
+        )
+        self.dense = nn.Linear(config.units, vocab_size)
+
+    @classmethod
+    def for_profile(cls, profile: Profile, key: str) -> Model:
+        return cls(profile.model(key), profile.vocab_size, profile.embedding)
+
+    def hidden(
+        self, chars: torch.Tensor, state: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Top-layer outputs [B, T, H] and final state for alphabet ids `chars` [B, T]."""
+        return self.rnn(self.embedding(chars), state)
+
+    def forward(self, chars: torch.Tensor, state: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits [B, T, vocab] at every position."""
+        return self.dense(self.hidden(chars, state)[0])
+
+    def loss(
+        self, chars: torch.Tensor, targets: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Summed cross entropy, number of counted positions and correct top-1 predictions.
+
+        Positions whose target is <eos> or <unknown> are not counted; the dense layer runs only on the
+        counted ones, which saves the work of the padding and of the unknown words.
+        """
+        mask = targets > UNKNOWN
+        logits = self.dense(self.hidden(chars)[0][mask])
+        wanted = targets[mask].long()
+        total = F.cross_entropy(logits, wanted, reduction="sum")
+        correct = (logits.argmax(-1) == wanted).sum()
+        return total, mask.sum(), correct
+
+    def parameter_counts(self) -> dict[str, int]:
+        """Trained parameters by part (the fixed zero <eos> row of the embedding is not counted)."""
+        embedding = self.embedding.weight.numel() - self.embedding.embedding_dim
+        recurrent = sum(p.numel() for p in self.rnn.parameters())
+        dense = sum(p.numel() for p in self.dense.parameters())
+        return {
+            "embedding": embedding,
+            "recurrent": recurrent,
+            "dense": dense,
+            "total": embedding + recurrent + dense,
+        }

@@ -1,0 +1,43 @@
+"""Shared fixtures: every test writes runs and caches under a temporary folder, never into the checkout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from build import dataset, profiles, train
+
+
+def _point_at(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(profiles, "RUNS_DIR", root / "runs")
+    monkeypatch.setattr(profiles, "CACHE_DIR", root / "cache")
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs and caches of this test go to tmp_path."""
+    _point_at(tmp_path, monkeypatch)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder holding the tiny profile's dataset and its three trained models, made once a session."""
+    root = tmp_path_factory.mktemp("tiny")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _point_at(root, monkeypatch)
+        profile = profiles.load("tiny")
+        dataset.prepare(profile)
+        for config in profile.models:
+            train.train(profile, config.key, torch.device("cpu"), progress=False)
+    yield root
+
+
+@pytest.fixture
+def tiny(tiny_root: Path, monkeypatch: pytest.MonkeyPatch) -> profiles.Profile:
+    """The trained tiny profile, with the stages pointed at it for one test (read it, do not change it)."""
+    _point_at(tiny_root, monkeypatch)
+    return profiles.load("tiny")

@@ -1,0 +1,74 @@
+"""Connectivity: against finite differences, zero after the output position, batched equals one by one."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from build import profiles
+from build.connectivity import connectivity, selected_logits
+from build.model import Model
+
+
+@pytest.fixture(params=["gru", "lstm", "nlstm"])
+def small_model(request) -> Model:
+    torch.manual_seed(3)
+    return Model.for_profile(profiles.load("tiny"), request.param).double().eval()
+
+
+def finite_difference(model: Model, chars: torch.Tensor, position: int, target: int, eps: float = 1e-6):
+    """d logit / d onehot(t)[a] by central differences, moving the embedded input along embedding row a."""
+    embedded = model.embedding(chars).detach()
+    table = model.embedding.weight.detach()
+    values = torch.zeros(len(chars), dtype=torch.float64)
+    with torch.no_grad():
+        for t in range(len(chars)):
+            total = 0.0
+            for a in range(table.shape[0]):
+                plus, minus = embedded.clone(), embedded.clone()
+                plus[t] += eps * table[a]
+                minus[t] -= eps * table[a]
+                score = [
+                    selected_logits(model, e[None], torch.tensor([position]), torch.tensor([target]))[0]
+                    for e in (plus, minus)
+                ]
+                total += ((score[0] - score[1]).item() / (2 * eps)) ** 2
+            values[t] = total
+    return values
+
+
+def test_connectivity_matches_finite_differences(small_model: Model) -> None:
+    chars = torch.tensor([1, 5, 9, 1, 20, 3, 1, 8])
+    result = connectivity(small_model, chars, torch.full((8,), 17), torch.tensor([5]))
+    expected = finite_difference(small_model, chars, 5, 17)
+    torch.testing.assert_close(result.values[0], expected, rtol=1e-5, atol=1e-12)
+
+
+def test_positions_after_the_output_are_exactly_zero(small_model: Model) -> None:
+    chars = torch.randint(1, 28, (30,))
+    values = connectivity(small_model, chars).values
+    assert values.shape == (30, 30)
+    assert torch.all(torch.triu(values, diagonal=1) == 0)
+    assert torch.all(torch.diagonal(values) > 0)
+
+
+def test_batched_equals_one_position_at_a_time(small_model: Model) -> None:
+    chars = torch.randint(1, 28, (25,))
+    targets = torch.randint(2, 200, (25,))
+    batched = connectivity(small_model, chars, targets)
+    for position in (0, 7, 24):
+        single = connectivity(small_model, chars, targets, torch.tensor([position]))
+        torch.testing.assert_close(batched.values[position], single.values[0])
+        torch.testing.assert_close(batched.top_probs[position], single.top_probs[0])
+
+
+def test_own_top_one_is_used_for_minus_one(small_model: Model) -> None:
+    chars = torch.randint(1, 28, (12,))
+    result = connectivity(small_model, chars)  # targets default to -1
+    assert torch.equal(result.targets, result.top_ids[:, 0])
+    assert torch.all(result.top_probs[:, :-1] >= result.top_probs[:, 1:])
+
+
+def test_positions_out_of_range_are_refused(small_model: Model) -> None:
+    with pytest.raises(ValueError, match="must lie in 0..4"):
+        connectivity(small_model, torch.tensor([1, 2, 3, 4, 5]), positions=torch.tensor([5]))
