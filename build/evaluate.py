@@ -17,6 +17,7 @@ import csv
 import json
 import math
 import platform
+import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -211,7 +212,19 @@ def results(profile: Profile) -> dict:
             "torch": torch.__version__,
             "numpy": np.__version__,
         },
+        "commit": git_commit(),
     }
+
+
+def git_commit() -> str | None:
+    """The checkout's commit, with "-dirty" when tracked files differ from it (None outside git)."""
+    try:
+        run = {"cwd": profiles.ROOT, "capture_output": True, "text": True, "check": True}
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], **run).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], **run).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("-dirty" if dirty else "")
 
 
 def main() -> None:

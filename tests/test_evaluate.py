@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -86,4 +87,5 @@ def test_results_gather_every_stage(tiny, tmp_path) -> None:
         assert model["test"]["positions"] == results["baseline"]["positions"]  # the same positions
         assert model["parameters"]["total"] > 0
     assert results["dataset"]["stats"]["test_observations"] == len(dataset.load(tiny).inputs["test"])
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", results["commit"])  # the checkout that produced them
     json.dumps(results)  # serialisable as it stands
