@@ -23,9 +23,11 @@ UNIT_SOURCES := build/model.py build/units/__init__.py $(wildcard build/units/*.
 .PHONY: article install test lint bench clean clean-runs retrain
 .DELETE_ON_ERROR:
 # Pattern-rule outputs are "intermediate" to Make, which would delete them after the build: keep them.
-.PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json
+.PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/export.json
 
-article: $(RUN)/results.json
+EXPORTS := $(foreach m,$(MODELS),$(RUN)/$(m)/export.json)
+
+article: $(RUN)/results.json $(EXPORTS)
 	@echo "article: profile $(PROFILE)$(if $(CORPUS), on $(CORPUS)) -> $(RUN)/results.json"
 	@$(PY) -c "import json; r = json.load(open('$(RUN)/results.json')); b = r['baseline']; \
 	[print(f\"  {m['name']:<12} test cross entropy {m['test']['cross_entropy']:.4f}  accuracy {m['test']['accuracy']:.2%}\") for m in r['models']]; \
@@ -51,6 +53,10 @@ $(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py $(UNIT_SOURCES)
 
 $(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py
 	$(PY) -m build.evaluate --model $*
+
+# The two ONNX graphs of a model (autocomplete.onnx, connectivity.onnx) and their sizes.
+$(RUN)/%/export.json: $(RUN)/%/model.pt $(wildcard exporter/*.py)
+	$(PY) -m exporter.export --model $*
 
 $(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
 	$(PY) -m build.evaluate --baseline

@@ -29,9 +29,12 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     results = json.loads((run / "results.json").read_text())
     assert [m["key"] for m in results["models"]] == ["gru", "lstm", "nlstm"]
     assert "no context" in built.stdout and "Nested LSTM" in built.stdout
+    for key in ("gru", "lstm", "nlstm"):
+        assert (run / key / "autocomplete.onnx").exists() and (run / key / "connectivity.onnx").exists()
 
     assert make("-q", str(run / "results.json"), env=env).returncode == 0  # nothing left to do
     (run / "lstm" / "eval.json").unlink()
     planned = make("-n", "article", env=env).stdout
     assert "build.evaluate --model lstm" in planned and "build.evaluate --results" in planned
     assert "build.train" not in planned and "--model gru" not in planned and "build.dataset" not in planned
+    assert "exporter.export" not in planned  # the model did not change, so neither do its graphs

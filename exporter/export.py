@@ -1,0 +1,87 @@
+"""Stage 5, export: a trained model's two ONNX graphs (see exporter/graphs.py) and what they cost.
+
+python -m exporter.export --model gru   -> <run>/gru/autocomplete.onnx, connectivity.onnx, export.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import onnx
+
+from build import profiles
+from build.train import CheckpointError, load_trained, model_dir
+from exporter.graphs import autocomplete_graph, connectivity_graph
+from exporter.steps import trace_step
+
+GRAPHS = ("autocomplete", "connectivity")
+
+
+def structure_bytes(model: onnx.ModelProto) -> int:
+    """Size of the graph without its weights: what the graph itself costs to ship."""
+    bare = onnx.ModelProto.FromString(model.SerializeToString())
+    for tensor in bare.graph.initializer:
+        if tensor.raw_data:
+            tensor.ClearField("raw_data")
+    return bare.ByteSize()
+
+
+def save(model: onnx.ModelProto, path: Path) -> None:
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    onnx.save_model(model, temporary)
+    os.replace(temporary, path)
+
+
+def export(profile: profiles.Profile, key: str) -> dict:
+    """Write both graphs of model `key`; returns (and writes to export.json) their sizes and export time."""
+    model, _ = load_trained(profile, key)
+    directory = model_dir(profile, key)
+    started = time.perf_counter()
+    steps = trace_step(model.rnn)
+    graphs = {
+        "autocomplete": autocomplete_graph(model, steps),
+        "connectivity": connectivity_graph(model, steps),
+    }
+    seconds = time.perf_counter() - started
+    report: dict = {
+        "seconds": round(seconds, 2),
+        "opset": steps.opset,
+        "state_size": model.rnn.state_size,
+        "graphs": {},
+    }
+    for name, graph in graphs.items():
+        path = directory / f"{name}.onnx"
+        save(graph, path)
+        report["graphs"][name] = {
+            "file": path.name,
+            "bytes": path.stat().st_size,
+            "structure_bytes": structure_bytes(graph),
+            "nodes": len(graph.graph.node),
+        }
+    (directory / "export.json").write_text(json.dumps(report, indent=1) + "\n")
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Export a trained model's ONNX graphs.")
+    profiles.add_arguments(parser)
+    parser.add_argument("--model", required=True)
+    args = parser.parse_args()
+    try:
+        report = export(profiles.from_arguments(args), args.model)
+    except (CheckpointError, FileNotFoundError, KeyError) as error:
+        sys.exit(f"error: {error}")
+    sizes = ", ".join(
+        f"{n} {g['bytes'] / 1e6:.1f} MB (structure {g['structure_bytes'] / 1e3:.0f} KB)"
+        for n, g in report["graphs"].items()
+    )
+    print(f"{args.model}: exported in {report['seconds']:.1f} s: {sizes}")
+
+
+if __name__ == "__main__":
+    main()
