@@ -26,9 +26,10 @@ UNIT_SOURCES := build/model.py build/units/__init__.py $(wildcard build/units/*.
 .PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/export.json
 
 EXPORTS := $(foreach m,$(MODELS),$(RUN)/$(m)/export.json)
+SITE := $(or $(MEMORIZATION_SITE),site)
 
-article: $(RUN)/results.json $(EXPORTS)
-	@echo "article: profile $(PROFILE)$(if $(CORPUS), on $(CORPUS)) -> $(RUN)/results.json"
+article: $(RUN)/results.json $(SITE)/data/manifest.json
+	@echo "article: profile $(PROFILE)$(if $(CORPUS), on $(CORPUS)) -> $(RUN)/results.json, $(SITE)/data/"
 	@$(PY) -c "import json; r = json.load(open('$(RUN)/results.json')); b = r['baseline']; \
 	[print(f\"  {m['name']:<12} test cross entropy {m['test']['cross_entropy']:.4f}  accuracy {m['test']['accuracy']:.2%}\") for m in r['models']]; \
 	print(f\"  {'no context':<12} test cross entropy {b['cross_entropy']:.4f}  accuracy {b['accuracy']:.2%}\")"
@@ -57,6 +58,11 @@ $(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py
 # The two ONNX graphs of a model (autocomplete.onnx, connectivity.onnx) and their sizes.
 $(RUN)/%/export.json: $(RUN)/%/model.pt $(wildcard exporter/*.py)
 	$(PY) -m exporter.export --model $*
+
+# Passages of article/*.md -> site/data/passages/<id>.json (only changed ones recomputed), vocab, manifest.
+$(SITE)/data/manifest.json: $(wildcard article/*.md) $(EXPORTS) build/passages.py build/precompute.py \
+		build/connectivity.py
+	$(PY) -m build.precompute
 
 $(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
 	$(PY) -m build.evaluate --baseline

@@ -217,11 +217,11 @@ def results(profile: Profile) -> dict:
 
 
 def git_commit() -> str | None:
-    """The checkout's commit, with "-dirty" when tracked files differ from it (None outside git)."""
+    """The checkout's commit, with "-dirty" when its files differ from it (None outside git)."""
     try:
         run = {"cwd": profiles.ROOT, "capture_output": True, "text": True, "check": True}
         commit = subprocess.run(["git", "rev-parse", "HEAD"], **run).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], **run).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], **run).stdout.strip()  # ignored files aside
     except (OSError, subprocess.CalledProcessError):
         return None
     return commit + ("-dirty" if dirty else "")

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import onnxruntime as ort
 import pytest
 import torch
 
 from build import dataset, profiles, train
+from exporter import export
+
+# Passage P1 of the original article (spec section 4), 198 characters with its leading space.
+P1 = (
+    " context the formal study of grammar is an important part of education from a young age through"
+    " advanced learning though the rules taught in schools are not a grammar in the sense most linguists use"
+)
 
 
 def _point_at(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,3 +49,23 @@ def tiny(tiny_root: Path, monkeypatch: pytest.MonkeyPatch) -> profiles.Profile:
     """The trained tiny profile, with the stages pointed at it for one test (read it, do not change it)."""
     _point_at(tiny_root, monkeypatch)
     return profiles.load("tiny")
+
+
+@pytest.fixture(scope="session")
+def exported(tiny_root: Path) -> dict:
+    """Each tiny model exported once: key -> (model, autocomplete session, connectivity session, report)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _point_at(tiny_root, monkeypatch)
+        profile = profiles.load("tiny")
+        result = {}
+        for config in profile.models:
+            report = export.export(profile, config.key)
+            directory = profile.run_dir / config.key
+            model, _ = train.load_trained(profile, config.key)
+            result[config.key] = (
+                model,
+                ort.InferenceSession(str(directory / "autocomplete.onnx")),
+                ort.InferenceSession(str(directory / "connectivity.onnx")),
+                report,
+            )
+    return result

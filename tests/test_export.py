@@ -3,44 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import pytest
 import torch
 
-from build import dataset, profiles
+from build import dataset
 from build.connectivity import connectivity
-from build.train import load_trained
-from exporter import export
-
-# Passage P1 of the original article (spec section 4), 198 characters with its leading space.
-P1 = (
-    " context the formal study of grammar is an important part of education from a young age through"
-    " advanced learning though the rules taught in schools are not a grammar in the sense most linguists use"
-)
-
-
-@pytest.fixture(scope="session")
-def exported(tiny_root: Path) -> dict:
-    """Each tiny model exported once: key -> (model, autocomplete session, connectivity session, report)."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(profiles, "RUNS_DIR", tiny_root / "runs")
-        monkeypatch.setattr(profiles, "CACHE_DIR", tiny_root / "cache")
-        profile = profiles.load("tiny")
-        result = {}
-        for config in profile.models:
-            report = export.export(profile, config.key)
-            directory = profile.run_dir / config.key
-            model, _ = load_trained(profile, config.key)
-            result[config.key] = (
-                model,
-                ort.InferenceSession(str(directory / "autocomplete.onnx")),
-                ort.InferenceSession(str(directory / "connectivity.onnx")),
-                report,
-            )
-    return result
+from tests.conftest import P1
 
 
 @pytest.fixture(params=["gru", "lstm", "nlstm"])

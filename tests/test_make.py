@@ -20,6 +20,7 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
         "PROFILE": "tiny",
         "MEMORIZATION_RUNS": str(tmp_path / "runs"),
         "MEMORIZATION_CACHE": str(tmp_path / "cache"),
+        "MEMORIZATION_SITE": str(tmp_path / "site"),
         "CUDA_VISIBLE_DEVICES": "",
     }
     env.pop("CORPUS", None)
@@ -31,6 +32,8 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     assert "no context" in built.stdout and "Nested LSTM" in built.stdout
     for key in ("gru", "lstm", "nlstm"):
         assert (run / key / "autocomplete.onnx").exists() and (run / key / "connectivity.onnx").exists()
+    manifest = json.loads((tmp_path / "site" / "data" / "manifest.json").read_text())
+    assert [p["id"] for p in manifest["passages"]] == ["grammar"]  # from article/index.md
 
     assert make("-q", str(run / "results.json"), env=env).returncode == 0  # nothing left to do
     (run / "lstm" / "eval.json").unlink()

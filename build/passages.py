@@ -1,0 +1,140 @@
+"""Example passages, declared by authors in the article's Markdown as fenced blocks:
+
+    ```passage id=grammar position=28 highlights="28 34 106 32 159 162 141"
+    context the formal study of grammar is an important part of education ...
+    ```
+
+Options: `id` (required; a-z, 0-9, -), `models` (comma-separated model keys; default all of the
+profile's), `position` (the output index shown first; default the last character) and `highlights`
+(output indices the prose links to). The body is lowercased and its whitespace collapsed; any other
+character outside the model's alphabet (space, a-z) is an error, so the author sees exactly what the
+models read (write numbers as words). The passage starts with a space, like every word the models read,
+so index 0 is the space before the first word. Every problem stops the build with `file:line: message`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_CHARACTERS = 500  # precomputed connectivity grows with the square of the length
+OPTIONS = ("id", "models", "position", "highlights")
+_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*passage(?P<info>(\s.*)?)$")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+class PassageError(ValueError):
+    """A passage block is malformed; the message starts with `file:line:`."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    text: str  # " " + the normalised words
+    models: tuple[str, ...]
+    position: int
+    highlights: tuple[int, ...]
+    source: str  # "file:line" of the opening fence
+    options: dict = field(default_factory=dict, compare=False)
+
+
+def _fail(path: Path, line: int, message: str) -> PassageError:
+    return PassageError(f"{path}:{line}: {message}")
+
+
+def _index(value: str, path: Path, line: int, option: str) -> int:
+    if not re.fullmatch(r"\d+", value):
+        raise _fail(path, line, f"{option}: {value!r} is not a character index (0, 1, 2, ...)")
+    return int(value)
+
+
+def _text(body: list[tuple[int, str]], path: Path, start: int) -> str:
+    """The passage's text from its body lines; characters outside the alphabet are errors with a line."""
+    for number, raw in body:
+        lowered = raw.lower()
+        for column, character in enumerate(lowered, 1):
+            if not ("a" <= character <= "z" or character.isspace()):
+                hint = " (write numbers as words)" if character.isdigit() else ""
+                raise _fail(
+                    path,
+                    number,
+                    f"character {raw[column - 1]!r} (column {column}) is not in the "
+                    f"models' alphabet: only letters a-z and spaces{hint}",
+                )
+    words = " ".join(line for _, line in body).lower().split()
+    if not words:
+        raise _fail(path, start, "the passage is empty")
+    text = " " + " ".join(words)
+    if len(text) > MAX_CHARACTERS:
+        raise _fail(
+            path, start, f"the passage has {len(text)} characters; at most {MAX_CHARACTERS} are allowed"
+        )
+    return text
+
+
+def _passage(
+    path: Path, line: int, info: str, body: list[tuple[int, str]], models: tuple[str, ...]
+) -> Passage:
+    try:
+        tokens = shlex.split(info)
+    except ValueError as error:
+        raise _fail(path, line, f"cannot read the options ({error})") from error
+    options: dict[str, str] = {}
+    for token in tokens:
+        key, equals, value = token.partition("=")
+        if not equals:
+            raise _fail(path, line, f"option {token!r} needs a value: write {token}=...")
+        if key not in OPTIONS:
+            raise _fail(path, line, f"unknown option {key!r}; known options: {', '.join(OPTIONS)}")
+        if key in options:
+            raise _fail(path, line, f"option {key!r} given twice")
+        options[key] = value
+    if "id" not in options:
+        raise _fail(path, line, "the passage needs an id, e.g. ```passage id=my-example")
+    if not _ID.fullmatch(options["id"]):
+        raise _fail(path, line, f"id {options['id']!r}: use lowercase letters, digits and '-'")
+    text = _text(body, path, line)
+    chosen = tuple(options["models"].split(",")) if "models" in options else models
+    for key in chosen:
+        if key not in models:
+            raise _fail(path, line, f"unknown model {key!r}; this profile has {', '.join(models)}")
+    position = _index(options["position"], path, line, "position") if "position" in options else len(text) - 1
+    highlights = tuple(_index(v, path, line, "highlights") for v in options.get("highlights", "").split())
+    for index in (position, *highlights):
+        if index >= len(text):
+            raise _fail(
+                path,
+                line,
+                f"index {index} is past the end of the passage ({len(text)} characters, "
+                f"indices 0..{len(text) - 1})",
+            )
+    return Passage(options["id"], text, chosen, position, highlights, f"{path}:{line}", options)
+
+
+def read(paths: list[Path], models: tuple[str, ...]) -> list[Passage]:
+    """Every passage block of the Markdown files, validated; ids are unique across all files."""
+    passages: list[Passage] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        number = 0
+        while number < len(lines):
+            match = _FENCE.match(lines[number])
+            number += 1
+            if not match:
+                continue
+            start, fence, body = number, match["fence"], []
+            while number < len(lines) and not lines[number].startswith(fence):
+                body.append((number + 1, lines[number]))
+                number += 1
+            if number == len(lines):
+                raise _fail(path, start, f"the passage block is never closed with {fence}")
+            number += 1
+            passage = _passage(path, start, match["info"], body, models)
+            if passage.id in seen:
+                raise _fail(path, start, f"duplicate passage id {passage.id!r} (first at {seen[passage.id]})")
+            seen[passage.id] = passage.source
+            passages.append(passage)
+    return passages

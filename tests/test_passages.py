@@ -1,0 +1,86 @@
+"""Passages in the article's Markdown: the article's own block, and every error with file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from build import passages, profiles
+from build.passages import PassageError
+from tests.conftest import P1
+
+MODELS = ("gru", "lstm", "nlstm")
+
+
+def write(tmp_path: Path, text: str, name: str = "a.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_the_articles_passage_is_p1() -> None:
+    (grammar,) = passages.read([Path("article/index.md")], MODELS)
+    assert grammar.id == "grammar" and grammar.text == P1 and len(grammar.text) == 198
+    assert grammar.position == 28 and grammar.highlights == (28, 34, 106, 32, 159, 162, 141)
+    assert grammar.text[28] == " " and grammar.text[29:35] == "gramma"  # spec section 5's indices
+    assert grammar.models == MODELS
+    assert grammar.source.startswith("article/index.md:")
+
+
+def test_options_and_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "text\n\n```passage id=one models=gru,nlstm\nHello   World\nagain\n```\n"
+        "~~~passage id=two position=3\nabc\n~~~\n",
+    )
+    one, two = passages.read([path], MODELS)
+    assert one.text == " hello world again" and one.models == ("gru", "nlstm")
+    assert one.position == len(one.text) - 1 and one.highlights == ()
+    assert one.source == f"{path}:3"
+    assert two.text == " abc" and two.position == 3
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "message"),
+    [
+        ("```passage id=x colour=red\nabc\n```", 2, "unknown option 'colour'"),
+        ("```passage id=x position\nabc\n```", 2, "option 'position' needs a value"),
+        ("```passage models=gru\nabc\n```", 2, "needs an id"),
+        ("```passage id=Big\nabc\n```", 2, "id 'Big': use lowercase"),
+        ("```passage id=x\nabc\nin 1999\n```", 4, r"character '1' \(column 4\).*write numbers as words"),
+        ("```passage id=x\nhello, world\n```", 3, r"character ',' \(column 6\)"),
+        ("```passage id=x\ncafé\n```", 3, "character 'é'"),
+        ("```passage id=x\n   \n```", 2, "the passage is empty"),
+        ("```passage id=x\n" + "word " * 120 + "\n```", 2, "600 characters; at most 500"),
+        ("```passage id=x position=4\nabc\n```", 2, r"index 4 is past the end of the passage \(4 characters"),
+        ('```passage id=x highlights="1 9"\nabc\n```', 2, "index 9 is past the end"),
+        ("```passage id=x position=-1\nabc\n```", 2, "'-1' is not a character index"),
+        ("```passage id=x models=gru,rnn\nabc\n```", 2, "unknown model 'rnn'"),
+        ("```passage id=x\nabc\n", 2, "never closed"),
+        ('```passage id=x highlights="1\nabc\n```', 2, "cannot read the options"),
+    ],
+)
+def test_bad_blocks_name_file_and_line(tmp_path: Path, block: str, line: int, message: str) -> None:
+    path = write(tmp_path, "# title\n" + block + "\n")
+    with pytest.raises(PassageError, match=rf"^{path}:{line}: .*{message}"):
+        passages.read([path], MODELS)
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    first = write(tmp_path, "```passage id=same\nabc\n```\n", "a.md")
+    second = write(tmp_path, "x\n\n```passage id=same\ndef\n```\n", "b.md")
+    with pytest.raises(
+        PassageError, match=rf"{second}:3: duplicate passage id 'same' \(first at {first}:1\)"
+    ):
+        passages.read([first, second], MODELS)
+
+
+def test_other_code_blocks_are_left_alone(tmp_path: Path) -> None:
+    path = write(tmp_path, "```python\nprint(1, 2)\n```\n```passage-note\n1\n```\n")
+    assert passages.read([path], MODELS) == []
+
+
+def test_profiles_models_are_what_the_article_may_name() -> None:
+    keys = tuple(m.key for m in profiles.load("small").models)
+    assert keys == MODELS

@@ -1,0 +1,109 @@
+"""Precompute: passage files match the PyTorch reference, the manifest describes the site, and an edit to
+one passage recomputes that passage alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from build import dataset, precompute
+from build.connectivity import connectivity
+from build.corpus import sha256_file
+from build.train import load_trained
+from tests.conftest import P1
+
+ARTICLE = f"""# A test article
+
+```passage id=grammar position=28 highlights="28 34"
+{P1.strip()}
+```
+
+Some prose.
+
+```passage id=short models=gru
+the cat sat on the mat
+```
+"""
+
+
+@pytest.fixture
+def site(tiny, exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MEMORIZATION_SITE", str(tmp_path / "site"))
+    (tmp_path / "article").mkdir()
+    (tmp_path / "article" / "index.md").write_text(ARTICLE)
+    return tmp_path
+
+
+def run(tiny, site: Path) -> dict:
+    return precompute.precompute(tiny, [site / "article" / "index.md"])
+
+
+def test_passage_file_holds_text_predictions_and_connectivity(tiny, site: Path) -> None:
+    run(tiny, site)
+    grammar = json.loads((site / "site" / "data" / "passages" / "grammar.json").read_text())
+    assert grammar["text"] == P1 and grammar["position"] == 28 and grammar["highlights"] == [28, 34]
+    assert set(grammar["models"]) == {"gru", "lstm", "nlstm"}
+    data = dataset.load(tiny)
+    targets = precompute.passage_targets(P1, data)
+    assert len(targets) == len(P1) and targets[0] == targets[7]  # " context" is one word
+    for key, result in grammar["models"].items():
+        model, _ = load_trained(tiny, key)
+        reference = connectivity(
+            model, torch.from_numpy(dataset.encode_text(P1).astype(np.int64)), torch.tensor(targets)
+        )
+        assert result["top_ids"] == reference.top_ids.tolist()
+        np.testing.assert_allclose(result["top_probs"], reference.top_probs.numpy(), atol=1e-5)
+        values = precompute.decode_lower_triangle(result["connectivity"])
+        expected = reference.values.double().numpy()
+        tolerance = expected.max(axis=1, keepdims=True) / 65535  # uint16 fractions of each row's maximum
+        assert np.all(np.abs(values - expected) <= tolerance)
+        assert np.all(np.triu(values, 1) == 0)
+    short = json.loads((site / "site" / "data" / "passages" / "short.json").read_text())
+    assert list(short["models"]) == ["gru"]
+
+
+def test_manifest_describes_models_graphs_and_passages(tiny, site: Path) -> None:
+    manifest = run(tiny, site)
+    root = site / "site"
+    assert json.loads((root / "data" / "manifest.json").read_text()) == manifest
+    assert manifest["profile"] == "tiny" and manifest["seeds"]["dataset"] == 450849059
+    assert manifest["corpus_sha256"] == dataset.load(tiny).stats["corpus_sha256"]
+    assert {"torch", "onnx", "onnxruntime"} <= set(manifest["versions"])
+    for model in manifest["models"]:
+        for graph in model["graphs"].values():
+            assert sha256_file(root / graph["file"]) == graph["sha256"]
+        assert model["state_size"] > 0 and model["parameters"]["total"] > 0
+    for entry in manifest["passages"]:
+        assert sha256_file(root / entry["file"]) == entry["sha256"]
+    assert json.loads((root / "data" / "vocab.json").read_text()) == dataset.load(tiny).words
+
+
+def test_editing_one_passage_recomputes_only_that_one(tiny, site: Path) -> None:
+    run(tiny, site)
+    passages_dir = site / "site" / "data" / "passages"
+    grammar_stamp = (passages_dir / "grammar.json").stat().st_mtime_ns
+    short_before = (passages_dir / "short.json").read_text()
+    article = site / "article" / "index.md"
+    article.write_text(article.read_text().replace("the cat sat on the mat", "the dog sat on the mat"))
+    run(tiny, site)
+    assert (passages_dir / "grammar.json").stat().st_mtime_ns == grammar_stamp
+    short_after = json.loads((passages_dir / "short.json").read_text())
+    assert (
+        short_after["text"] == " the dog sat on the mat"
+        and (passages_dir / "short.json").read_text() != short_before
+    )
+    article.write_text(ARTICLE.split("Some prose.")[0])  # the short passage is deleted from the article
+    manifest = run(tiny, site)
+    assert [p["id"] for p in manifest["passages"]] == ["grammar"] and not (
+        passages_dir / "short.json"
+    ).exists()
+
+
+def test_lower_triangle_round_trip() -> None:
+    values = np.tril(np.random.default_rng(0).random((7, 7)) * 10)
+    decoded = precompute.decode_lower_triangle(precompute.encode_lower_triangle(values))
+    np.testing.assert_allclose(decoded, values, atol=10 / 65535)
