@@ -19,6 +19,12 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Passage P1 of the original article (spec section 4): 198 characters with its leading space. The web
+# weight formats are checked on it (exporter/web.py), so editing the article never forces a re-export.
+P1 = (
+    " context the formal study of grammar is an important part of education from a young age through"
+    " advanced learning though the rules taught in schools are not a grammar in the sense most linguists use"
+)
 MAX_CHARACTERS = 500  # precomputed connectivity grows with the square of the length
 OPTIONS = ("id", "models", "position", "highlights")
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*passage(?P<info>(\s.*)?)$")

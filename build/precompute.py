@@ -200,12 +200,12 @@ def _relative(path: Path) -> Path:
 
 
 def _model_entry(profile: Profile, config: profiles.ModelConfig, site: Path) -> dict:
-    """A model's description and its graphs, copied into site/models/<key>/."""
+    """A model's description and its web graphs, copied into site/models/<key>/."""
     directory = model_dir(profile, config.key)
     _, payload = load_trained(profile, config.key)
     report = json.loads((directory / "export.json").read_text())
     graphs = {}
-    for name, graph in report["graphs"].items():
+    for name, graph in report["web"]["graphs"].items():
         target = site / "models" / config.key / graph["file"]
         source = directory / graph["file"]
         if not target.exists() or sha256_file(target) != sha256_file(source):

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import onnx
 
-from build import profiles
+from build import dataset, profiles
+from build.passages import P1
 from build.train import CheckpointError, load_trained, model_dir
+from exporter import web
 from exporter.graphs import autocomplete_graph, connectivity_graph
 from exporter.steps import trace_step
 
@@ -63,6 +65,19 @@ def export(profile: profiles.Profile, key: str) -> dict:
             "structure_bytes": structure_bytes(graph),
             "nodes": len(graph.graph.node),
         }
+    started = time.perf_counter()
+    texts = [P1, *web.sample_texts(dataset.load(profile))]
+    fmt, measured = web.choose_format(model, dataset.load(profile), texts)
+    report["web"] = {
+        "format": fmt,
+        "measured": measured,
+        "seconds": round(time.perf_counter() - started, 2),
+        "graphs": {},
+    }
+    for name, graph in graphs.items():
+        path = directory / f"{name}.web.onnx"
+        save(web.convert_graph(graph, fmt), path)
+        report["web"]["graphs"][name] = {"file": path.name, "bytes": path.stat().st_size}
     (directory / "export.json").write_text(json.dumps(report, indent=1) + "\n")
     return report
 
@@ -80,7 +95,11 @@ def main() -> None:
         f"{n} {g['bytes'] / 1e6:.1f} MB (structure {g['structure_bytes'] / 1e3:.0f} KB)"
         for n, g in report["graphs"].items()
     )
-    print(f"{args.model}: exported in {report['seconds']:.1f} s: {sizes}")
+    web_sizes = ", ".join(f"{n} {g['bytes'] / 1e6:.1f} MB" for n, g in report["web"]["graphs"].items())
+    print(
+        f"{args.model}: exported in {report['seconds']:.1f} s: {sizes}; for the web "
+        f"({report['web']['format']}): {web_sizes}"
+    )
 
 
 if __name__ == "__main__":

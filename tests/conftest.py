@@ -12,12 +12,6 @@ import torch
 from build import dataset, profiles, train
 from exporter import export
 
-# Passage P1 of the original article (spec section 4), 198 characters with its leading space.
-P1 = (
-    " context the formal study of grammar is an important part of education from a young age through"
-    " advanced learning though the rules taught in schools are not a grammar in the sense most linguists use"
-)
-
 
 def _point_at(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(profiles, "RUNS_DIR", root / "runs")

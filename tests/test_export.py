@@ -10,7 +10,7 @@ import torch
 
 from build import dataset
 from build.connectivity import connectivity
-from tests.conftest import P1
+from build.passages import P1
 
 
 @pytest.fixture(params=["gru", "lstm", "nlstm"])

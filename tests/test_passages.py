@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from build import passages, profiles
-from build.passages import PassageError
-from tests.conftest import P1
+from build.passages import P1, PassageError
 
 MODELS = ("gru", "lstm", "nlstm")
 

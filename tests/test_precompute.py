@@ -13,8 +13,8 @@ import torch
 from build import dataset, precompute
 from build.connectivity import connectivity
 from build.corpus import sha256_file
+from build.passages import P1
 from build.train import load_trained
-from tests.conftest import P1
 
 ARTICLE = f"""# A test article
 
