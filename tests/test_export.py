@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import numpy as np
+import onnxruntime as ort
 import pytest
 import torch
 
-from build import dataset
+from build import dataset, profiles
 from build.connectivity import connectivity
 from build.passages import P1
 
@@ -114,3 +116,47 @@ def test_graphs_are_compact_and_not_unrolled(exported) -> None:
             assert graph["structure_bytes"] < 1_000_000
             assert graph["nodes"] < 80  # one Scan per direction, whatever the text's length
         assert json.loads(json.dumps(report))["opset"] <= 26
+
+
+def run_in_onnxruntime_web(path, feeds: dict) -> dict:
+    """The graph run by onnxruntime-web's WASM backend (the page's runtime) under Node."""
+    result = subprocess.run(
+        ["node", str(profiles.ROOT / "tests" / "js" / "run_graph.mjs"), str(path), json.dumps(feeds)],
+        capture_output=True,
+        text=True,
+        cwd=profiles.ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_web_graphs_run_in_onnxruntime_web(tiny, exported) -> None:
+    chars = ids(P1[:80])
+    for key, (model, _, _, _) in exported.items():
+        directory = tiny.run_dir / key
+        web_autocomplete = ort.InferenceSession(str(directory / "autocomplete.web.onnx"))
+        web_connectivity = ort.InferenceSession(str(directory / "connectivity.web.onnx"))
+        zeros = np.zeros(model.rnn.state_size, np.float32)
+        expected = web_autocomplete.run(None, {"chars": chars, "state": zeros})
+        got = run_in_onnxruntime_web(
+            directory / "autocomplete.web.onnx",
+            {"chars": [chars.tolist(), "int64"], "state": [zeros.tolist(), "float32"]},
+        )
+        assert got["top_ids"] == expected[0].tolist(), key
+        np.testing.assert_allclose(got["top_probs"], expected[1], atol=1e-5)
+        np.testing.assert_allclose(got["state_out"], expected[2], atol=1e-5)
+        expected = web_connectivity.run(
+            None, {"chars": chars, "position": np.array(50), "target": np.array(-1)}
+        )
+        got = run_in_onnxruntime_web(
+            directory / "connectivity.web.onnx",
+            {"chars": [chars.tolist(), "int64"], "position": [50, "int64"], "target": [-1, "int64"]},
+        )
+        np.testing.assert_allclose(got["connectivity"], expected[0], rtol=1e-4, atol=1e-4 * expected[0].max())
+        assert got["top_ids"] == expected[1].tolist()
+        bad = run_in_onnxruntime_web(
+            directory / "connectivity.web.onnx",
+            {"chars": [chars.tolist(), "int64"], "position": [500, "int64"], "target": [-1, "int64"]},
+        )
+        assert "error" in bad, f"{key}: a position past the end must fail in the browser's runtime too"
