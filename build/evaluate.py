@@ -30,7 +30,7 @@ from build import dataset as dataset_stage
 from build import profiles
 from build.dataset import UNKNOWN, Dataset
 from build.profiles import Profile
-from build.train import CheckpointError, load_trained, model_dir, pick_device, to_batch
+from build.train import CheckpointError, load_trained, model_dir, pick_device, to_batch, trained_summary
 
 TOP_K = 3
 
@@ -178,16 +178,7 @@ def results(profile: Profile) -> dict:
         curve = training_curve(directory / "losses.csv")
         models.append(
             {
-                "key": config.key,
-                "name": config.name,
-                "unit": config.unit,
-                "units": config.units,
-                "layers": config.layers,
-                "options": config.options,
-                "parameters": payload["parameters"],
-                "steps": payload["step"],
-                "training_seconds": payload["elapsed"],
-                "device": payload["device"],
+                **trained_summary(config, payload),
                 "final_train_loss": curve["train_loss"][-1],
                 "final_valid_loss": curve["valid_loss"][-1],
                 "test": json.loads((directory / "eval.json").read_text()),

@@ -33,7 +33,7 @@ from build.connectivity import connectivity
 from build.corpus import sha256_file
 from build.evaluate import git_commit
 from build.profiles import Profile
-from build.train import CheckpointError, load_trained, model_dir
+from build.train import CheckpointError, load_trained, model_dir, trained_summary
 
 FORMAT = 1
 ARTICLE_DIR = profiles.ROOT / "article"
@@ -108,7 +108,6 @@ def compute_passage(
         "format": FORMAT,
         "hash": digest,
         "id": passage.id,
-        "source": passage.source,
         "text": passage.text,
         "position": passage.position,
         "highlights": list(passage.highlights),
@@ -125,8 +124,7 @@ def passage_hash(passage: passage_stage.Passage, model_hashes: dict[str, str]) -
             "models": [model_hashes[k] for k in passage.models],
             "position": passage.position,
             "highlights": passage.highlights,
-            "source": passage.source,
-        }
+        }  # not its file and line: prose added above a passage does not make it stale
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -217,19 +215,10 @@ def _model_entry(profile: Profile, config: profiles.ModelConfig, site: Path) -> 
             "sha256": sha256_file(target),
         }
     return {
-        "key": config.key,
-        "name": config.name,
-        "unit": config.unit,
-        "units": config.units,
-        "layers": config.layers,
-        "options": config.options,
+        **trained_summary(config, payload),
         "embedding": profile.embedding,
         "vocab_size": profile.vocab_size,
         "state_size": report["state_size"],
-        "parameters": payload["parameters"],
-        "steps": payload["step"],
-        "training_seconds": round(payload["elapsed"], 1),
-        "device": payload["device"],
         "graphs": graphs,
     }
 

@@ -279,6 +279,22 @@ def load_trained(profile: Profile, key: str, device: torch.device | None = None)
     return model.to(device or torch.device("cpu")).eval(), payload
 
 
+def trained_summary(config: profiles.ModelConfig, payload: dict) -> dict:
+    """What the results and the manifest say about a trained model: its configuration and its training."""
+    return {
+        "key": config.key,
+        "name": config.name,
+        "unit": config.unit,
+        "units": config.units,
+        "layers": config.layers,
+        "options": config.options,
+        "parameters": payload["parameters"],
+        "steps": payload["step"],
+        "training_seconds": round(payload["elapsed"], 2),
+        "device": payload["device"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Train one model of a profile (resumes where it stopped).")
     profiles.add_arguments(parser)

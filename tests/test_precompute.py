@@ -88,9 +88,12 @@ def test_editing_one_passage_recomputes_only_that_one(tiny, site: Path) -> None:
     grammar_stamp = (passages_dir / "grammar.json").stat().st_mtime_ns
     short_before = (passages_dir / "short.json").read_text()
     article = site / "article" / "index.md"
-    article.write_text(article.read_text().replace("the cat sat on the mat", "the dog sat on the mat"))
-    run(tiny, site)
-    assert (passages_dir / "grammar.json").stat().st_mtime_ns == grammar_stamp
+    article.write_text(
+        "More prose.\n\n" + article.read_text().replace("the cat sat on the mat", "the dog sat on the mat")
+    )
+    manifest = run(tiny, site)
+    assert (passages_dir / "grammar.json").stat().st_mtime_ns == grammar_stamp  # moved down, not stale
+    assert manifest["passages"][0]["source"].endswith("index.md:5")
     short_after = json.loads((passages_dir / "short.json").read_text())
     assert (
         short_after["text"] == " the dog sat on the mat"
