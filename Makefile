@@ -28,8 +28,8 @@ UNIT_SOURCES := build/model.py build/units/__init__.py $(wildcard build/units/*.
 EXPORTS := $(foreach m,$(MODELS),$(RUN)/$(m)/export.json)
 SITE := $(or $(MEMORIZATION_SITE),site)
 
-article: $(RUN)/results.json $(SITE)/data/manifest.json
-	@echo "article: profile $(PROFILE)$(if $(CORPUS), on $(CORPUS)) -> $(RUN)/results.json, $(SITE)/data/"
+article: $(SITE)/index.html
+	@echo "article: profile $(PROFILE)$(if $(CORPUS), on $(CORPUS)) -> $(SITE)/index.html ($(RUN)/results.json)"
 	@$(PY) -c "import json; r = json.load(open('$(RUN)/results.json')); b = r['baseline']; \
 	[print(f\"  {m['name']:<12} test cross entropy {m['test']['cross_entropy']:.4f}  accuracy {m['test']['accuracy']:.2%}\") for m in r['models']]; \
 	print(f\"  {'no context':<12} test cross entropy {b['cross_entropy']:.4f}  accuracy {b['accuracy']:.2%}\")"
@@ -63,6 +63,11 @@ $(RUN)/%/export.json: $(RUN)/%/model.pt $(wildcard exporter/*.py)
 $(SITE)/data/manifest.json: $(wildcard article/*.md) $(EXPORTS) build/passages.py build/precompute.py \
 		build/connectivity.py
 	$(PY) -m build.precompute
+
+# The page: Markdown + templates -> site/index.html (reads files only; trains and exports nothing).
+$(SITE)/index.html: $(wildcard article/*.md article/templates/* article/static/*) $(SITE)/data/manifest.json \
+		$(RUN)/results.json build/render.py
+	$(PY) -m build.render
 
 $(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
 	$(PY) -m build.evaluate --baseline

@@ -219,6 +219,7 @@ def _model_entry(profile: Profile, config: profiles.ModelConfig, site: Path) -> 
         "embedding": profile.embedding,
         "vocab_size": profile.vocab_size,
         "state_size": report["state_size"],
+        "weights": report["web"]["format"],
         "graphs": graphs,
     }
 

@@ -34,6 +34,7 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
         assert (run / key / "autocomplete.onnx").exists() and (run / key / "connectivity.onnx").exists()
     manifest = json.loads((tmp_path / "site" / "data" / "manifest.json").read_text())
     assert [p["id"] for p in manifest["passages"]] == ["grammar"]  # from article/index.md
+    assert 'data-passage="grammar"' in (tmp_path / "site" / "index.html").read_text()
 
     assert make("-q", str(run / "results.json"), env=env).returncode == 0  # nothing left to do
     (run / "lstm" / "eval.json").unlink()

@@ -77,6 +77,7 @@ def test_manifest_describes_models_graphs_and_passages(tiny, site: Path) -> None
         for graph in model["graphs"].values():
             assert sha256_file(root / graph["file"]) == graph["sha256"]
         assert model["state_size"] > 0 and model["parameters"]["total"] > 0
+        assert model["weights"] in ("int8", "fp16", "fp32") and model["training_seconds"] > 0
     for entry in manifest["passages"]:
         assert sha256_file(root / entry["file"]) == entry["sha256"]
     assert json.loads((root / "data" / "vocab.json").read_text()) == dataset.load(tiny).words
