@@ -142,7 +142,7 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
     data_dir = site / "data"
     files = sorted(article_files if article_files is not None else ARTICLE_DIR.glob("*.md"))
     keys = tuple(m.key for m in profile.models)
-    passages = passage_stage.read([_relative(f) for f in files], keys)
+    passages = passage_stage.read([profiles.relative_to_root(f) for f in files], keys)
     data = dataset_stage.load(profile)
     model_hashes = {key: sha256_file(model_dir(profile, key) / "model.pt") for key in keys}
 
@@ -190,11 +190,6 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
     }
     write_if_changed(data_dir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
     return manifest
-
-
-def _relative(path: Path) -> Path:
-    path = Path(path).resolve()
-    return path.relative_to(profiles.ROOT) if path.is_relative_to(profiles.ROOT) else path
 
 
 def _model_entry(profile: Profile, config: profiles.ModelConfig, site: Path) -> dict:

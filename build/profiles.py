@@ -139,6 +139,12 @@ def load(name: str, corpus: str | None = None, **overrides: object) -> Profile:
     return dataclasses.replace(profile, **overrides) if overrides else profile
 
 
+def relative_to_root(path: Path) -> Path:
+    """`path` relative to the repository when inside it (short, stable names in messages and files)."""
+    path = Path(path).resolve()
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The --profile/--corpus pair every stage's command line takes (defaults from PROFILE and CORPUS)."""
     parser.add_argument("--profile", default=os.environ.get("PROFILE") or "small", choices=sorted(PROFILES))
@@ -157,7 +163,7 @@ def main() -> None:
     args = parser.parse_args()
     profile = from_arguments(args)
     if args.question == "run-dir":
-        print(profile.run_dir.relative_to(ROOT) if profile.run_dir.is_relative_to(ROOT) else profile.run_dir)
+        print(relative_to_root(profile.run_dir))
     else:
         print(" ".join(m.key for m in profile.models))
 

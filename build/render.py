@@ -68,7 +68,7 @@ def render(profile: profiles.Profile) -> Path:
     manifest = json.loads((site / "data" / "manifest.json").read_text())
     results = json.loads((profile.run_dir / "results.json").read_text())
     keys = tuple(m.key for m in profile.models)
-    title, body = article_html(_relative(ARTICLE_DIR / "index.md"), keys)
+    title, body = article_html(profiles.relative_to_root(ARTICLE_DIR / "index.md"), keys)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(ARTICLE_DIR / "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -83,10 +83,6 @@ def render(profile: profiles.Profile) -> Path:
         shutil.copyfile(asset, site / asset.name)
     (site / ".nojekyll").touch()
     return target
-
-
-def _relative(path: Path) -> Path:
-    return path.relative_to(profiles.ROOT) if path.is_relative_to(profiles.ROOT) else path
 
 
 def main() -> None:
