@@ -221,11 +221,7 @@ def prepare(profile: Profile) -> Dataset:
         save(dataset, cached)
         print(f"dataset {key}: built in {time.perf_counter() - started:.1f} s -> {cached}")
     description = {"key": key, "recipe": recipe(profile), "stats": dataset.stats}
-    target = describe_path(profile)
-    text_out = json.dumps(description, indent=2) + "\n"
-    if not target.exists() or target.read_text() != text_out:  # unchanged: keep the mtime, Make stops here
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text_out)
+    profiles.write_if_changed(describe_path(profile), json.dumps(description, indent=2) + "\n")
     return dataset
 
 

@@ -32,7 +32,8 @@ from build import profiles
 from build.connectivity import connectivity
 from build.corpus import sha256_file
 from build.evaluate import git_commit
-from build.profiles import Profile
+from build.model import Model
+from build.profiles import Profile, write_if_changed
 from build.train import CheckpointError, load_trained, model_dir, trained_summary
 
 FORMAT = 1
@@ -41,17 +42,6 @@ ARTICLE_DIR = profiles.ROOT / "article"
 
 def site_dir() -> Path:
     return Path(os.environ.get("MEMORIZATION_SITE", profiles.ROOT / "site"))
-
-
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write `text` unless the file already holds it (an unchanged file keeps its mtime for Make)."""
-    if path.exists() and path.read_text() == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-    return True
 
 
 def encode_lower_triangle(values: np.ndarray) -> dict:
@@ -91,14 +81,13 @@ def passage_targets(text: str, data: dataset_stage.Dataset) -> list[int]:
 
 
 def compute_passage(
-    passage: passage_stage.Passage, profile: Profile, data: dataset_stage.Dataset, digest: str
+    passage: passage_stage.Passage, trained: dict[str, Model], data: dataset_stage.Dataset, digest: str
 ) -> dict:
     chars = torch.from_numpy(dataset_stage.encode_text(passage.text).astype(np.int64))
     targets = passage_targets(passage.text, data)
     models = {}
     for key in passage.models:
-        model, _ = load_trained(profile, key)
-        result = connectivity(model, chars, torch.tensor(targets))
+        result = connectivity(trained[key], chars, torch.tensor(targets))
         models[key] = {
             "top_ids": result.top_ids.tolist(),
             "top_probs": [[round(float(p), 5) for p in row] for row in result.top_probs],
@@ -144,7 +133,9 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
     keys = tuple(m.key for m in profile.models)
     passages = passage_stage.read([profiles.relative_to_root(f) for f in files], keys)
     data = dataset_stage.load(profile)
+    trained = {key: load_trained(profile, key) for key in keys}  # key -> (model, checkpoint payload)
     model_hashes = {key: sha256_file(model_dir(profile, key) / "model.pt") for key in keys}
+    models = {key: model for key, (model, _) in trained.items()}
 
     entries = []
     for passage in passages:
@@ -153,7 +144,7 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
         if stored_hash(path) != digest:
             write_if_changed(
                 path,
-                json.dumps(compute_passage(passage, profile, data, digest), separators=(",", ":")) + "\n",
+                json.dumps(compute_passage(passage, models, data, digest), separators=(",", ":")) + "\n",
             )
             print(f"passage {passage.id}: computed ({passage.source}) -> {path}")
         entries.append(
@@ -185,29 +176,28 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
             "onnxruntime": onnxruntime.__version__,
         },
         "vocab": "data/vocab.json",
-        "models": [_model_entry(profile, config, site) for config in profile.models],
+        "models": [_model_entry(profile, config, trained[config.key][1], site) for config in profile.models],
         "passages": entries,
     }
     write_if_changed(data_dir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
     return manifest
 
 
-def _model_entry(profile: Profile, config: profiles.ModelConfig, site: Path) -> dict:
+def _model_entry(profile: Profile, config: profiles.ModelConfig, payload: dict, site: Path) -> dict:
     """A model's description and its web graphs, copied into site/models/<key>/."""
     directory = model_dir(profile, config.key)
-    _, payload = load_trained(profile, config.key)
     report = json.loads((directory / "export.json").read_text())
     graphs = {}
     for name, graph in report["web"]["graphs"].items():
         target = site / "models" / config.key / graph["file"]
-        source = directory / graph["file"]
-        if not target.exists() or sha256_file(target) != sha256_file(source):
+        digest = sha256_file(directory / graph["file"])
+        if not target.exists() or sha256_file(target) != digest:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            shutil.copyfile(directory / graph["file"], target)
         graphs[name] = {
             "file": f"models/{config.key}/{graph['file']}",
             "bytes": graph["bytes"],
-            "sha256": sha256_file(target),
+            "sha256": digest,
         }
     return {
         **trained_summary(config, payload),

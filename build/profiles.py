@@ -145,6 +145,18 @@ def relative_to_root(path: Path) -> Path:
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write `text` atomically unless the file already holds it: an unchanged file keeps its mtime, so
+    Make sees that nothing after this stage needs redoing."""
+    if path.exists() and path.read_text() == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+    return True
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The --profile/--corpus pair every stage's command line takes (defaults from PROFILE and CORPUS)."""
     parser.add_argument("--profile", default=os.environ.get("PROFILE") or "small", choices=sorted(PROFILES))

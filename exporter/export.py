@@ -1,6 +1,9 @@
 """Stage 5, export: a trained model's two ONNX graphs (see exporter/graphs.py) and what they cost.
 
-python -m exporter.export --model gru   -> <run>/gru/autocomplete.onnx, connectivity.onnx, export.json
+python -m exporter.export --model gru
+  -> <run>/gru/autocomplete.onnx, connectivity.onnx (float32 weights),
+     autocomplete.web.onnx, connectivity.web.onnx (the smallest weight format that keeps agreement,
+     see exporter/web.py), export.json (sizes, times, agreement)
 """
 
 from __future__ import annotations
@@ -20,8 +23,6 @@ from build.train import CheckpointError, load_trained, model_dir
 from exporter import web
 from exporter.graphs import autocomplete_graph, connectivity_graph
 from exporter.steps import trace_step
-
-GRAPHS = ("autocomplete", "connectivity")
 
 
 def structure_bytes(model: onnx.ModelProto) -> int:
@@ -66,8 +67,8 @@ def export(profile: profiles.Profile, key: str) -> dict:
             "nodes": len(graph.graph.node),
         }
     started = time.perf_counter()
-    texts = [P1, *web.sample_texts(dataset.load(profile))]
-    fmt, measured = web.choose_format(model, dataset.load(profile), texts)
+    data = dataset.load(profile)
+    fmt, measured = web.choose_format(model, data, [P1, *web.sample_texts(data)])
     report["web"] = {
         "format": fmt,
         "measured": measured,
