@@ -148,12 +148,16 @@ def _guard(builder: _Builder, chars: str, n: str, position: str | None = None) -
     return builder.one("Gather", [builder.const("guard_value", np.array([1.0], np.float32)), index], axis=0)
 
 
-def _forward_scan(
-    builder: _Builder, steps: StepGraphs, chars: str, state: str, keep_states: bool
-) -> tuple[str, str, str | None]:
-    """Embed `chars` and run the step over them: (final state [1, S], outputs [n, 1, H], incoming states)."""
+def _embed(builder: _Builder, chars: str) -> str:
+    """The embedded characters as Scan inputs [n, 1, E] (a batch of one per step)."""
     embedded = builder.one("Gather", ["embedding", chars], axis=0)  # [n, E]
-    xs = builder.one("Unsqueeze", [embedded, builder.const("axis1", np.array([1], np.int64))])  # [n, 1, E]
+    return builder.one("Unsqueeze", [embedded, builder.const("axis1", np.array([1], np.int64))])
+
+
+def _forward_scan(
+    builder: _Builder, steps: StepGraphs, xs: str, state: str, keep_states: bool
+) -> tuple[str, str, str | None]:
+    """Run the step over the embedded `xs`: (final state [1, S], outputs [n, 1, H], incoming states)."""
     outputs = ["h", "state_in"] if keep_states else ["h"]
     body = _body(
         steps.forward,
@@ -194,7 +198,7 @@ def autocomplete_graph(model: Model, steps: StepGraphs | None = None) -> onnx.Mo
     n = builder.one("Squeeze", [builder.one("Shape", ["chars"])])
     guard = _guard(builder, "chars", n)
     start = builder.one("Unsqueeze", ["state", builder.const("axis0", np.array([0], np.int64))])
-    final, hs, _ = _forward_scan(builder, steps, "chars", start, keep_states=False)
+    final, hs, _ = _forward_scan(builder, steps, _embed(builder, "chars"), start, keep_states=False)
     last = builder.one("Gather", [hs, builder.const("last", np.array(-1, np.int64))], axis=0)  # [1, H]
     _, top_ids, top_probs = _top(builder, last, AUTOCOMPLETE_K)
     builder.op("Mul", [top_probs, guard], ["top_probs"])
@@ -226,7 +230,8 @@ def connectivity_graph(model: Model, steps: StepGraphs | None = None) -> onnx.Mo
     n = builder.one("Squeeze", [builder.one("Shape", ["chars"])])
     guard = _guard(builder, "chars", n, "position")
     zeros = builder.const("zero_state", np.zeros((1, unit.state_size), np.float32))
-    _, hs, states_in = _forward_scan(builder, steps, "chars", zeros, keep_states=True)
+    xs = _embed(builder, "chars")  # read by both Scans
+    _, hs, states_in = _forward_scan(builder, steps, xs, zeros, keep_states=True)
     h = builder.one("Gather", [hs, "position"], axis=0)  # [1, H]
     logits, top_ids, top_probs = _top(builder, h, CONNECTIVITY_K)
     own = builder.one("ArgMax", [logits], axis=-1, keepdims=0)  # [1]
@@ -237,8 +242,6 @@ def connectivity_graph(model: Model, steps: StepGraphs | None = None) -> onnx.Mo
     at_position = builder.one("Cast", [builder.one("Equal", [steps_range, "position"])], to=TensorProto.FLOAT)
     mask = builder.one("Reshape", [at_position, builder.const("mask_shape", np.array([-1, 1, 1], np.int64))])
     g_hs = builder.one("Mul", [mask, cotangent])  # [n, 1, H]: the cotangent enters at `position` only
-    embedded = builder.one("Gather", ["embedding", "chars"], axis=0)
-    xs = builder.one("Unsqueeze", [embedded, "axis1"])
     body = _body(
         steps.backward,
         "backward/",
