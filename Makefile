@@ -20,7 +20,7 @@ MODELS := $(shell $(PYTHON) -m build.profiles models)
 INSTALLED := $(VENV)/.installed node_modules/.installed
 UNIT_SOURCES := build/model.py build/units/__init__.py $(wildcard build/units/*.py)
 
-.PHONY: article install test lint bench clean clean-runs retrain
+.PHONY: article install test lint bench clean clean-runs retrain serve deploy
 .DELETE_ON_ERROR:
 # Pattern-rule outputs are "intermediate" to Make, which would delete them after the build: keep them.
 .PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/export.json
@@ -59,15 +59,29 @@ $(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py
 $(RUN)/%/export.json: $(RUN)/%/model.pt $(wildcard exporter/*.py)
 	$(PY) -m exporter.export --model $*
 
-# Passages of article/*.md -> site/data/passages/<id>.json (only changed ones recomputed), vocab, manifest.
-$(SITE)/data/manifest.json: $(wildcard article/*.md) $(EXPORTS) build/passages.py build/precompute.py \
-		build/connectivity.py
+ARTICLE := $(filter-out article/README.md,$(wildcard article/*.md))
+STATIC := $(shell find article/static article/templates -type f)
+
+# Passages of article/*.md -> site/data/passages/<id>.json (only changed ones recomputed), vocab, the
+# other figures' data (results, curves, published reference, vanishing gradient), manifest.
+$(SITE)/data/manifest.json: $(ARTICLE) $(EXPORTS) $(RUN)/results.json $(wildcard article/reference/*) \
+		build/passages.py build/precompute.py build/connectivity.py build/figure_data.py
 	$(PY) -m build.precompute
 
-# The page: Markdown + templates -> site/index.html (reads files only; trains and exports nothing).
-$(SITE)/index.html: $(wildcard article/*.md article/templates/* article/static/*) $(SITE)/data/manifest.json \
-		$(RUN)/results.json build/render.py
+# The page: Markdown + templates -> site/index.html, scripts and vendored onnxruntime-web (reads files
+# only; trains and exports nothing).
+$(SITE)/index.html: $(ARTICLE) article/references.bib $(STATIC) $(SITE)/data/manifest.json \
+		build/render.py build/render_math.mjs build/site_assets.py
 	$(PY) -m build.render
+
+# The built site on http://localhost:$(PORT)/ (opening site/index.html from disk works as well).
+PORT ?= 8000
+serve: article
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(SITE)
+
+# Publish site/ to the gh-pages branch of `origin` (GitHub Pages; .nojekyll keeps every file served).
+deploy: article
+	$(VENV)/bin/ghp-import --no-jekyll --push --force --message "Site from $$(git rev-parse --short HEAD) ($(PROFILE))" $(SITE)
 
 $(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
 	$(PY) -m build.evaluate --baseline

@@ -3,6 +3,7 @@
     passages/<id>.json  per passage: the text, each model's top-3 words and probabilities at every
                         position, and connectivity for every output position (lower-triangular)
     vocab.json          output class id -> word
+    results.json, curves.json, published.json, vanishing.json   the other figures' data (figure_data.py)
     manifest.json       the one index the page reads: models, graphs, passages, and what produced them
 
 A passage file records a hash of everything it was computed from (its text and options, the model
@@ -27,8 +28,8 @@ import onnxruntime
 import torch
 
 from build import dataset as dataset_stage
+from build import figure_data, profiles
 from build import passages as passage_stage
-from build import profiles
 from build.connectivity import connectivity
 from build.corpus import sha256_file
 from build.evaluate import git_commit
@@ -38,6 +39,11 @@ from build.train import CheckpointError, load_trained, model_dir, trained_summar
 
 FORMAT = 1
 ARTICLE_DIR = profiles.ROOT / "article"
+
+
+def article_sources() -> list[Path]:
+    """The article's Markdown files (README.md documents how to write them and is not part of it)."""
+    return [path for path in ARTICLE_DIR.glob("*.md") if path.name != "README.md"]
 
 
 def site_dir() -> Path:
@@ -129,7 +135,7 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
     """Write site/data for `profile`; returns the manifest. Only passages whose inputs changed are redone."""
     site = site_dir()
     data_dir = site / "data"
-    files = sorted(article_files if article_files is not None else ARTICLE_DIR.glob("*.md"))
+    files = sorted(article_files if article_files is not None else article_sources())
     keys = tuple(m.key for m in profile.models)
     passages = passage_stage.read([profiles.relative_to_root(f) for f in files], keys)
     data = dataset_stage.load(profile)
@@ -160,6 +166,14 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
         if stale.stem not in {p.id for p in passages}:
             stale.unlink()
     write_if_changed(data_dir / "vocab.json", json.dumps(data.words, separators=(",", ":")) + "\n")
+    figures = {
+        "results": json.loads((profile.run_dir / "results.json").read_text()),
+        "curves": figure_data.training_curves(profile.run_dir, profile.models),
+        "published": figure_data.published(),
+        "vanishing": figure_data.vanishing_gradient(),
+    }
+    for name, value in figures.items():
+        write_if_changed(data_dir / f"{name}.json", json.dumps(value, separators=(",", ":")) + "\n")
 
     manifest = {
         "profile": profile.name,
@@ -179,6 +193,7 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
         "models": [_model_entry(profile, config, trained[config.key][1], site) for config in profile.models],
         "passages": entries,
     }
+    _remove_stale_models(site, manifest["models"])
     write_if_changed(data_dir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
     return manifest
 
@@ -207,6 +222,17 @@ def _model_entry(profile: Profile, config: profiles.ModelConfig, payload: dict, 
         "weights": report["web"]["format"],
         "graphs": graphs,
     }
+
+
+def _remove_stale_models(site: Path, models: list[dict]) -> None:
+    """Model files no manifest entry names (another profile's, an older export's) leave site/models/."""
+    wanted = {graph["file"] for model in models for graph in model["graphs"].values()}
+    for path in sorted((site / "models").rglob("*"), reverse=True):
+        relative = path.relative_to(site).as_posix()
+        if path.is_file() and relative not in wanted and relative.removesuffix(".js") not in wanted:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def main() -> None:
