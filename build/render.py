@@ -236,6 +236,17 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         text, rows = passage_rows(passage_id, key)
         return share_before_word(text, rows[index], index)
 
+    vocab: list[str] = []
+
+    def target(passage_id: str, index: int) -> str | None:
+        """The word the passage's position `index` belongs to, or None when it is not in the vocabulary."""
+        passage_rows(passage_id, next(iter(described)))
+        word_id = passages[passage_id]["targets"][index]
+        if word_id < 0:
+            return None
+        vocab[:] = vocab or json.loads((site / "data" / "vocab.json").read_text())
+        return vocab[word_id]
+
     def theirs(key: str, index: int) -> float:
         text = published["passage"]["text"]
         rows = decode_lower_triangle(published["passage"]["models"][key]["connectivity"])
@@ -254,6 +265,7 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         "manifest": manifest,
         "share_before_word": ours,
         "published_share_before_word": theirs,
+        "passage_target": target,
     }
 
 
