@@ -36,8 +36,10 @@ from build.precompute import ARTICLE_DIR, decode_lower_triangle, site_dir
 
 FIGURE_KINDS = ("hero", "vanishing", "units", "autocomplete", "accuracy", "curves", "owntext")
 APPENDIX_MARK = "<!-- appendix -->"
-# Scripts in load order: the core, then the passage view (hero.js builds on it), then the other figures.
-FIRST_SCRIPTS = ("js/memo.js", "js/figures/passage.js")
+# Scripts in load order: the core, the libraries (scripts that register no figure, e.g. chart.js), the
+# passage view (hero.js builds on it), then the other figures: a figure starts as soon as it registers.
+FIRST_SCRIPTS = ("js/memo.js",)
+SHARED_FIGURES = ("js/figures/passage.js",)
 _BLOCK = re.compile(
     r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<name>passage|figure)\b(?P<info>[^\n]*)\n"
     r"(?P<body>.*?)^(?P=fence)[ \t]*$",
@@ -429,7 +431,9 @@ def read_bibliography(path: Path) -> BibliographyData:
 
 def scripts(site: Path) -> list[str]:
     found = sorted(p.relative_to(site).as_posix() for p in (site / "js").rglob("*.js"))
-    return [s for s in FIRST_SCRIPTS if s in found] + [s for s in found if s not in FIRST_SCRIPTS]
+    libraries = [s for s in found if "Memo.register(" not in (site / s).read_text(encoding="utf-8")]
+    order = [*FIRST_SCRIPTS, *libraries, *SHARED_FIGURES]
+    return [s for s in order if s in found] + [s for s in found if s not in order]
 
 
 def render(profile: profiles.Profile) -> Path:

@@ -1,0 +1,372 @@
+/* autocomplete.js: figure kind `autocomplete`, the original's figure 4 run live. Four stages: the text
+ * typed -> the RNN reads it -> its output at the last character -> the top suggestions.
+ *
+ * The `autocomplete` graph takes (chars int64[n], state float32[S]) and returns the best words after the
+ * last character and the state after it, so typing on runs only the new characters from the stored state.
+ * The figure keeps a stack of (text, state, result) checkpoints per model, one per text it has shown:
+ * deleting back to a shown text costs nothing, any other edit resumes from the longest checkpoint that is
+ * still a prefix of the new text (the RNN is causal), and a fresh text starts from the zero state.
+ * Runs are serialised and coalesced: while one runs, only the latest text waits.
+ */
+(function () {
+  "use strict";
+
+  var DEFAULT_TEXT = "parts of north africa";
+  var DEFAULT_MODEL = "gru";
+  var SHOWN = 5; // suggestions listed
+  var CELLS = 40; // characters drawn in the "RNN reads it" stage (the last ones)
+  var SPECIAL = { "<eos>": "(end of text)", "<unknown>": "(an unknown word)" };
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function percent(p) {
+    var value = p * 100;
+    return (value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)) + "%";
+  }
+
+  function noteFor(prepared) {
+    var parts = [];
+    if (prepared.dropped) {
+      parts.push(
+        prepared.dropped + (prepared.dropped === 1 ? " character was" : " characters were") +
+          " dropped: the models read only the letters a–z, digits (spelled out) and spaces."
+      );
+    }
+    if (prepared.cut) {
+      parts.push("The text was cut to its first " + Memo.MAX_TEXT + " characters (" + prepared.cut + " more were not read).");
+    }
+    return parts.join(" ");
+  }
+
+  /** The text after one press of "remove the last letters": the last word (before any trailing break)
+   * is cut to its first two letters when longer, so the model has to complete it, and removed otherwise,
+   * keeping the break before it, so the model predicts the next word. Repeated presses walk back:
+   * "parts of north africa" -> "parts of north af" -> "parts of north " -> "parts of no" -> ... */
+  function removeLastLetters(raw) {
+    var text = Memo.normalise(raw).text;
+    if (!text) return "";
+    var kept = text.split(" ");
+    var last = kept.pop();
+    if (last.length > 2) return kept.concat([last.slice(0, 2)]).join(" ");
+    return kept.length ? kept.join(" ") + " " : "";
+  }
+
+  function isSpecial(word) {
+    return Object.prototype.hasOwnProperty.call(SPECIAL, word);
+  }
+
+  Memo.register("autocomplete", function (figure, Memo) {
+    var manifest = Memo.manifest;
+    if (!manifest || !manifest.models || !manifest.models.length) throw new Error("the page has no models");
+    var models = manifest.models;
+    var defaultText = figure.getAttribute("data-text") || DEFAULT_TEXT;
+    var requested = figure.getAttribute("data-model") || DEFAULT_MODEL;
+    var defaultModel = models.some(function (m) { return m.key === requested; }) ? requested : models[0].key;
+    var uid = "memo-ac-" + Math.random().toString(36).slice(2, 8);
+
+    var body = figure.querySelector(".figure-body");
+    if (!body) {
+      body = element("div", "figure-body");
+      figure.insertBefore(body, figure.firstChild);
+    }
+    body.textContent = "";
+    body.classList.add("memo-live", "memo-autocomplete");
+    body.setAttribute("data-state", "idle");
+    body.setAttribute("data-updates", "0");
+
+    function stage(number, title) {
+      var section = element("section", "memo-stage");
+      var heading = element("h4", "memo-stage-title");
+      heading.appendChild(element("span", "memo-stage-number", String(number)));
+      heading.appendChild(document.createTextNode(" " + title));
+      section.appendChild(heading);
+      body.appendChild(section);
+      return section;
+    }
+
+    // 1. the text typed
+    var typed = stage(1, "The text typed");
+    var input = element("textarea", "memo-input");
+    input.id = uid + "-input";
+    input.rows = 2;
+    input.value = defaultText;
+    input.spellcheck = false;
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("autocapitalize", "off");
+    input.setAttribute("aria-label", "Text for the model to complete; the suggestions update as you type");
+    typed.appendChild(input);
+    var controls = element("div", "memo-controls");
+    var modelLabel = element("label", "memo-model-label", "model ");
+    var select = element("select", "memo-model");
+    select.setAttribute("aria-label", "Model that reads the text");
+    models.forEach(function (m) {
+      var option = element("option", null, m.name || m.key);
+      option.value = m.key;
+      select.appendChild(option);
+    });
+    select.value = defaultModel;
+    modelLabel.appendChild(select);
+    var remove = element("button", "memo-remove", "remove the last letters");
+    remove.type = "button";
+    remove.setAttribute("aria-label", "Remove the last letters of the text");
+    var reset = element("button", "memo-reset", "reset");
+    reset.type = "button";
+    reset.setAttribute("aria-label", "Reset the text and the model");
+    controls.appendChild(modelLabel);
+    controls.appendChild(remove);
+    controls.appendChild(reset);
+    typed.appendChild(controls);
+    var note = element("p", "memo-note");
+    note.setAttribute("role", "note");
+    note.hidden = true;
+    typed.appendChild(note);
+
+    // 2. the RNN reads it
+    var reads = stage(2, "The RNN reads it, one character at a time");
+    var cells = element("div", "memo-cells");
+    cells.setAttribute("role", "img");
+    reads.appendChild(cells);
+
+    // 3. the output at the last character
+    var output = stage(3, "Its output at the last character");
+    var strip = element("div", "memo-strip");
+    strip.setAttribute("role", "img");
+    output.appendChild(strip);
+    var stripCaption = element("p", "memo-strip-caption");
+    output.appendChild(stripCaption);
+
+    // 4. the top suggestions
+    var final = stage(4, "The top suggestions");
+    var list = element("ol", "memo-suggestions");
+    list.setAttribute("aria-live", "polite");
+    list.setAttribute("aria-label", "Suggested words, most likely first");
+    final.appendChild(list);
+
+    var status = element("p", "memo-status");
+    status.setAttribute("role", "status");
+    var progress = element("progress", "memo-progress");
+    progress.max = 1;
+    progress.hidden = true;
+    var statusText = element("span", "memo-status-text", "The model loads when this figure comes into view.");
+    status.appendChild(progress);
+    status.appendChild(statusText);
+    body.appendChild(status);
+
+    var words = null; // class id -> word
+    var checkpoints = {}; // model key -> [{text, state, top}], each text a prefix of the next
+    var wanted = null; // {key, text, since}: the latest text asked for, not yet shown
+    var loaded = {}; // model keys whose session is ready
+    var busy = false;
+    var started = false;
+    var updates = 0;
+
+    function setState(state) {
+      body.setAttribute("data-state", state);
+    }
+
+    function showProgress(fraction, label) {
+      if (body.getAttribute("data-state") === "error") return;
+      progress.hidden = fraction >= 1;
+      progress.value = fraction;
+      statusText.textContent = fraction >= 1 ? "" : label || "loading";
+    }
+
+    function fail(error) {
+      console.error("autocomplete:", error);
+      setState("error");
+      progress.hidden = true;
+      statusText.textContent = "The model could not run: " + (error && error.message ? error.message : String(error));
+    }
+
+    function request() {
+      var prepared = Memo.prepare(input.value, true);
+      var text = note.textContent;
+      var message = noteFor(prepared);
+      if (message !== text) note.textContent = message;
+      note.hidden = !message;
+      remove.disabled = !prepared.text;
+      wanted = { key: select.value, text: prepared.text, since: performance.now() };
+      if (started) pump();
+    }
+
+    function begin() {
+      if (started) return;
+      started = true;
+      request();
+    }
+
+    async function suggestions(job) {
+      if (!job.text) return null;
+      if (!loaded[job.key]) setState("loading");
+      var loading = [Memo.session(job.key, "autocomplete", showProgress), words || Memo.vocab()];
+      var parts = await Promise.all(loading);
+      var session = parts[0];
+      words = parts[1];
+      loaded[job.key] = true;
+      var stack = checkpoints[job.key] || (checkpoints[job.key] = []);
+      while (stack.length && !job.text.startsWith(stack[stack.length - 1].text)) stack.pop();
+      var last = stack.length ? stack[stack.length - 1] : null;
+      if (last && last.text === job.text) return last.top;
+      var size = Memo.model(job.key).state_size;
+      var state = last ? last.state : new Float32Array(size);
+      var chars = Memo.encode(job.text.slice(last ? last.text.length : 0));
+      var ort = Memo.ort;
+      var result = await Memo.run(session, {
+        chars: new ort.Tensor("int64", chars, [chars.length]),
+        state: new ort.Tensor("float32", state, [size]),
+      });
+      var top = {
+        ids: Array.from(result.top_ids.data, Number),
+        probs: Array.from(result.top_probs.data),
+      };
+      stack.push({ text: job.text, state: new Float32Array(result.state_out.data), top: top });
+      return top;
+    }
+
+    async function pump() {
+      if (busy) return;
+      busy = true;
+      try {
+        while (wanted) {
+          var job = wanted;
+          var top = await suggestions(job);
+          if (job !== wanted) continue; // the reader typed on: show only the latest text
+          wanted = null;
+          render(job, top);
+          updates += 1;
+          body.setAttribute("data-ms", (performance.now() - job.since).toFixed(1));
+          body.setAttribute("data-updates", String(updates));
+          if (top) setState("ready");
+          else if (body.getAttribute("data-state") === "loading") setState("idle");
+        }
+      } catch (error) {
+        wanted = null;
+        fail(error);
+      } finally {
+        busy = false;
+      }
+    }
+
+    function label(word) {
+      return isSpecial(word) ? SPECIAL[word] : word;
+    }
+
+    function drawCells(text) {
+      cells.textContent = "";
+      var shown = text.length > CELLS ? text.slice(text.length - CELLS) : text;
+      if (text.length > CELLS) cells.appendChild(element("span", "memo-cell memo-more", "…"));
+      for (var i = 0; i < shown.length; i++) {
+        var cell = element("span", "memo-cell" + (shown[i] === " " ? " memo-space" : ""), shown[i]);
+        if (i === shown.length - 1) cell.classList.add("memo-last");
+        cells.appendChild(cell);
+      }
+      cells.setAttribute(
+        "aria-label",
+        text ? "The model reads " + text.length + " characters, the first a space, and answers after the last." : "No text to read."
+      );
+    }
+
+    function drawStrip(top) {
+      strip.textContent = "";
+      if (!top) {
+        stripCaption.textContent = "";
+        strip.setAttribute("aria-label", "No output.");
+        return;
+      }
+      var largest = Math.max.apply(null, top.probs) || 1;
+      var total = 0;
+      top.ids.forEach(function (id, i) {
+        var p = top.probs[i];
+        total += p;
+        var segment = element("span", "memo-segment");
+        segment.style.flexGrow = String(p);
+        segment.style.background = Memo.colour(p / largest);
+        segment.style.color = Memo.textColour(p / largest);
+        segment.title = label(words[id]) + " " + percent(p);
+        if (p >= 0.08) segment.textContent = label(words[id]);
+        strip.appendChild(segment);
+      });
+      var rest = element("span", "memo-segment memo-rest");
+      rest.style.flexGrow = String(Math.max(0, 1 - total));
+      rest.title = "all other words " + percent(Math.max(0, 1 - total));
+      strip.appendChild(rest);
+      var vocabulary = words.length.toLocaleString("en");
+      stripCaption.textContent =
+        "A probability for each of the " + vocabulary + " words; the " + top.ids.length + " largest drawn, " +
+        percent(Math.max(0, 1 - total)) + " left for all the others.";
+      strip.setAttribute(
+        "aria-label",
+        "The " + top.ids.length + " most likely words take " + percent(total) + " of the probability."
+      );
+    }
+
+    function drawList(text, top) {
+      list.textContent = "";
+      if (!top) return;
+      var fragment = text.slice(text.lastIndexOf(" ") + 1);
+      var largest = top.probs[0] || 1;
+      for (var i = 0; i < Math.min(SHOWN, top.ids.length); i++) {
+        var word = words[top.ids[i]];
+        var p = top.probs[i];
+        var item = element("li", "memo-suggestion");
+        item.setAttribute("data-word", word);
+        item.setAttribute("data-probability", String(p));
+        var name = element("span", "memo-word");
+        if (fragment && !isSpecial(word) && word.indexOf(fragment) === 0) {
+          name.appendChild(element("span", "memo-typed", fragment));
+          name.appendChild(document.createTextNode(word.slice(fragment.length)));
+        } else {
+          name.textContent = label(word);
+        }
+        if (isSpecial(word)) name.classList.add("memo-special");
+        var bar = element("span", "memo-bar");
+        var fill = element("span", "memo-fill");
+        fill.style.width = (100 * p / largest).toFixed(1) + "%";
+        fill.style.background = Memo.colour(p / largest);
+        bar.appendChild(fill);
+        item.appendChild(name);
+        item.appendChild(bar);
+        item.appendChild(element("span", "memo-probability", percent(p)));
+        list.appendChild(item);
+      }
+    }
+
+    function render(job, top) {
+      drawCells(job.text);
+      drawStrip(top);
+      drawList(job.text, top);
+      if (!job.text) statusText.textContent = "Type some text to see what the model suggests.";
+      else statusText.textContent = ""; // also clears an earlier error: this run succeeded
+    }
+
+    input.addEventListener("input", function () {
+      begin();
+      request();
+    });
+    select.addEventListener("change", function () {
+      begin();
+      request();
+    });
+    remove.addEventListener("click", function () {
+      input.value = removeLastLetters(input.value);
+      begin();
+      request();
+    });
+    reset.addEventListener("click", function () {
+      input.value = defaultText;
+      select.value = defaultModel;
+      begin();
+      request();
+    });
+    figure.addEventListener("focusin", begin);
+    figure.addEventListener("pointerdown", begin);
+    drawCells(Memo.prepare(input.value, true).text);
+    request();
+    Memo.whenVisible(figure, begin);
+  });
+})();

@@ -1,0 +1,386 @@
+/* owntext.js: figure kind `owntext` (new in this edition): the reader's own text, and for any output
+ * position, how much each earlier character matters to every model's prediction there (connectivity).
+ *
+ * The `connectivity` graph takes (chars int64[n], position int64[], target int64[]) and returns the
+ * connectivity of each character to the logit of `target` at `position`, and the top-3 words there. The
+ * RNN is causal, so only chars[0..position] are sent. The target is the word being typed at the position
+ * (a space belongs to the word after it, as in build/precompute.py passage_targets) when it is in the
+ * vocabulary; otherwise -1, which the graph itself replaces by the model's own top-1 (top_ids[0]), so one
+ * run answers either case. Results are cached per (model, position) until the text changes; runs are
+ * serialised and coalesced to the latest (text, position); typing is debounced, and a new text selects
+ * its last character (where the reader types).
+ */
+(function () {
+  "use strict";
+
+  var DEFAULT_TEXT =
+    "The children walked to the old school by the river every morning, and in the evening they walked home again.";
+  var DEBOUNCE_MS = 150;
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function percent(p) {
+    var value = p * 100;
+    return (value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)) + "%";
+  }
+
+  function noteFor(prepared) {
+    var parts = [];
+    if (prepared.dropped) {
+      parts.push(
+        prepared.dropped + (prepared.dropped === 1 ? " character was" : " characters were") +
+          " dropped: the models read only the letters a–z, digits (spelled out) and spaces."
+      );
+    }
+    if (prepared.cut) {
+      parts.push("The text was cut to its first " + Memo.MAX_TEXT + " characters (" + prepared.cut + " more were not read).");
+    }
+    return parts.join(" ");
+  }
+
+  /** The word character `position` of `text` belongs to; a space belongs to the word after it. */
+  function wordAt(text, position) {
+    var start = text[position] === " " ? position + 1 : text.lastIndexOf(" ", position) + 1;
+    var end = text.indexOf(" ", start);
+    return text.slice(start, end < 0 ? text.length : end);
+  }
+
+  var SPECIAL = { "<eos>": "(end of text)", "<unknown>": "(an unknown word)" };
+  function label(word) {
+    return Object.prototype.hasOwnProperty.call(SPECIAL, word) ? SPECIAL[word] : word;
+  }
+
+  Memo.register("owntext", function (figure, Memo) {
+    var manifest = Memo.manifest;
+    if (!manifest || !manifest.models || !manifest.models.length) throw new Error("the page has no models");
+    var models = manifest.models;
+    var defaultText = figure.getAttribute("data-text") || DEFAULT_TEXT;
+    var uid = "memo-own-" + Math.random().toString(36).slice(2, 8);
+
+    var body = figure.querySelector(".figure-body");
+    if (!body) {
+      body = element("div", "figure-body");
+      figure.insertBefore(body, figure.firstChild);
+    }
+    body.textContent = "";
+    body.classList.add("memo-live", "memo-owntext");
+    body.setAttribute("data-state", "idle");
+    body.setAttribute("data-updates", "0");
+
+    var input = element("textarea", "memo-input");
+    input.id = uid + "-input";
+    input.rows = 3;
+    input.value = defaultText;
+    input.spellcheck = false;
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("autocapitalize", "off");
+    input.setAttribute("aria-label", "Your text; every model's connectivity updates as you type");
+    body.appendChild(input);
+    var controls = element("div", "memo-controls");
+    var reset = element("button", "memo-reset", "reset");
+    reset.type = "button";
+    reset.setAttribute("aria-label", "Reset the text");
+    var hint = element(
+      "span",
+      "memo-hint",
+      "Hover or tap a character, or use the arrow keys in a model's text, to choose the output position."
+    );
+    controls.appendChild(reset);
+    controls.appendChild(hint);
+    body.appendChild(controls);
+    var note = element("p", "memo-note");
+    note.setAttribute("role", "note");
+    note.hidden = true;
+    body.appendChild(note);
+
+    var status = element("p", "memo-status");
+    status.setAttribute("role", "status");
+    var progress = element("progress", "memo-progress");
+    progress.max = 1;
+    progress.hidden = true;
+    var statusText = element("span", "memo-status-text", "The models load when this figure comes into view.");
+    status.appendChild(progress);
+    status.appendChild(statusText);
+    body.appendChild(status);
+
+    var panels = models.map(function (m) {
+      var panel = element("div", "memo-panel");
+      panel.setAttribute("data-model", m.key);
+      var name = element("h4", "memo-panel-name", m.name || m.key);
+      name.id = uid + "-" + m.key;
+      var text = element("div", "memo-text");
+      text.tabIndex = 0;
+      text.setAttribute("role", "group");
+      text.setAttribute("aria-labelledby", name.id);
+      text.setAttribute(
+        "aria-description",
+        "Connectivity of each character; left and right arrows, Home and End choose the output position"
+      );
+      var target = element("p", "memo-target");
+      var top3 = element("ol", "memo-top3");
+      top3.setAttribute("aria-label", m.name + ": the three most likely words at the chosen position");
+      panel.appendChild(name);
+      panel.appendChild(text);
+      panel.appendChild(target);
+      panel.appendChild(top3);
+      body.appendChild(panel);
+      return { key: m.key, name: m.name || m.key, panel: panel, text: text, target: target, top3: top3, spans: [] };
+    });
+
+    var words = null;
+    var wordIds = null; // word -> class id
+    var text = ""; // the text asked for (" " + normalised)
+    var drawn = null; // the text the panels' characters show
+    var selected = -1;
+    var cache = {}; // "key|position" -> result, for the current text
+    var wanted = null; // {text, position, since}
+    var busy = false;
+    var started = false;
+    var updates = 0;
+    var debounce = null;
+    var loadedModels = false;
+
+    function setState(state) {
+      body.setAttribute("data-state", state);
+    }
+
+    var fractions = {};
+    function progressFor(key) {
+      return function (fraction, what) {
+        if (body.getAttribute("data-state") === "error") return;
+        fractions[key] = fraction;
+        var keys = Object.keys(fractions);
+        var mean = keys.reduce(function (s, k) { return s + fractions[k]; }, 0) / models.length;
+        progress.hidden = mean >= 1;
+        progress.value = mean;
+        statusText.textContent = mean >= 1 ? "" : what || "loading";
+      };
+    }
+
+    function fail(error) {
+      console.error("owntext:", error);
+      setState("error");
+      progress.hidden = true;
+      statusText.textContent = "The models could not run: " + (error && error.message ? error.message : String(error));
+    }
+
+    function drawText() {
+      drawn = text;
+      panels.forEach(function (p) {
+        p.text.textContent = "";
+        p.spans = [];
+        for (var i = 0; i < text.length; i++) {
+          var span = element("span", "memo-char", text[i]);
+          span.setAttribute("data-index", String(i));
+          span.setAttribute("data-value", "0");
+          span.setAttribute("data-raw", "0");
+          p.text.appendChild(span);
+          p.spans.push(span);
+        }
+        p.target.textContent = "";
+        p.top3.textContent = "";
+      });
+    }
+
+    /** Text changed (debounced): redraw the characters and ask for the selected position. */
+    function takeText() {
+      debounce = null;
+      var prepared = Memo.prepare(input.value, false);
+      var message = noteFor(prepared);
+      if (note.textContent !== message) note.textContent = message;
+      note.hidden = !message;
+      if (prepared.text !== text) {
+        text = prepared.text;
+        cache = {};
+        if (!updates) drawText(); // later the old colours stay until the new ones are ready
+        selected = text.length - 1; // a new text: the prediction at its end, where the reader types
+      }
+      ask();
+    }
+
+    function select(position) {
+      if (!text) return;
+      position = Math.max(0, Math.min(text.length - 1, position));
+      if (position === selected && wanted === null) return;
+      selected = position;
+      ask();
+    }
+
+    function ask() {
+      wanted = { text: text, position: selected, since: performance.now() };
+      if (started) pump();
+    }
+
+    function begin() {
+      if (started) return;
+      started = true;
+      ask();
+    }
+
+    async function loadAll() {
+      if (loadedModels) return;
+      setState("loading");
+      var loading = models.map(function (m) {
+        return Memo.session(m.key, "connectivity", progressFor(m.key));
+      });
+      loading.push(Memo.vocab());
+      var parts = await Promise.all(loading);
+      words = parts[parts.length - 1];
+      wordIds = new Map();
+      words.forEach(function (word, id) {
+        wordIds.set(word, id);
+      });
+      loadedModels = true;
+    }
+
+    async function compute(job) {
+      await loadAll();
+      var ort = Memo.ort;
+      var word = wordAt(job.text, job.position);
+      var id = wordIds.has(word) ? wordIds.get(word) : -1;
+      var target = id >= 2 ? id : -1; // 0 <eos> and 1 <unknown> are not words to explain
+      var results = {};
+      for (var i = 0; i < models.length; i++) {
+        var key = models[i].key;
+        var id2 = key + "|" + job.position;
+        if (!cache[id2]) {
+          if (job !== wanted) return null; // the reader moved on: skip the other models' runs
+          var session = await Memo.session(key, "connectivity");
+          var chars = Memo.encode(job.text.slice(0, job.position + 1));
+          var out = await Memo.run(session, {
+            chars: new ort.Tensor("int64", chars, [chars.length]),
+            position: new ort.Tensor("int64", BigInt64Array.of(BigInt(job.position)), []),
+            target: new ort.Tensor("int64", BigInt64Array.of(BigInt(target)), []),
+          });
+          if (job.text !== text) return null; // the text changed meanwhile: do not cache a stale result
+          var topIds = Array.from(out.top_ids.data, Number);
+          cache[id2] = {
+            values: new Float32Array(out.connectivity.data),
+            topIds: topIds,
+            topProbs: Array.from(out.top_probs.data),
+            word: word,
+            target: target >= 0 ? target : topIds[0],
+            own: target < 0,
+          };
+        }
+        results[key] = cache[id2];
+      }
+      return results;
+    }
+
+    async function pump() {
+      if (busy) return;
+      busy = true;
+      try {
+        while (wanted) {
+          var job = wanted;
+          var results = job.text && job.position >= 0 && job.position < job.text.length ? await compute(job) : {};
+          if (job !== wanted) continue;
+          wanted = null;
+          if (results === null) continue;
+          render(job, results);
+          updates += 1;
+          body.setAttribute("data-ms", (performance.now() - job.since).toFixed(1));
+          body.setAttribute("data-updates", String(updates));
+          if (job.text) setState("ready");
+          else if (body.getAttribute("data-state") === "loading") setState("idle");
+        }
+      } catch (error) {
+        wanted = null;
+        fail(error);
+      } finally {
+        busy = false;
+      }
+    }
+
+    function render(job, results) {
+      statusText.textContent = "";
+      if (!job.text) {
+        if (drawn !== job.text) drawText();
+        body.removeAttribute("data-selected");
+        statusText.textContent = "Type some text to see its connectivity.";
+        return;
+      }
+      if (drawn !== job.text) drawText();
+      body.setAttribute("data-selected", String(job.position));
+      panels.forEach(function (p) {
+        var result = results[p.key];
+        var values = result.values;
+        var largest = 0;
+        for (var i = 0; i < values.length; i++) if (values[i] > largest) largest = values[i];
+        for (var j = 0; j < p.spans.length; j++) {
+          var span = p.spans[j];
+          var raw = j < values.length ? values[j] : 0;
+          var ratio = largest > 0 ? raw / largest : 0;
+          span.setAttribute("data-raw", String(raw));
+          span.setAttribute("data-value", String(ratio));
+          span.classList.toggle("memo-selected", j === job.position);
+          span.classList.toggle("memo-after", j > job.position);
+          if (j <= job.position) {
+            span.style.background = Memo.colour(ratio);
+            span.style.color = Memo.textColour(ratio);
+          } else {
+            span.style.background = "";
+            span.style.color = "";
+          }
+        }
+        var targetWord = words[result.target];
+        p.target.textContent = result.own
+          ? "Explaining its own top guess “" + label(targetWord) + "”" +
+            (result.word ? ": “" + result.word + "” is not in its vocabulary." : ".")
+          : "Explaining “" + targetWord + "”, the word being typed.";
+        p.top3.textContent = "";
+        result.topIds.forEach(function (id, k) {
+          var item = element("li", "memo-top");
+          item.setAttribute("data-word", words[id]);
+          item.setAttribute("data-probability", String(result.topProbs[k]));
+          item.appendChild(element("span", "memo-word", label(words[id])));
+          item.appendChild(element("span", "memo-probability", percent(result.topProbs[k])));
+          p.top3.appendChild(item);
+        });
+      });
+    }
+
+    input.addEventListener("input", function () {
+      begin();
+      if (debounce) clearTimeout(debounce);
+      debounce = setTimeout(takeText, DEBOUNCE_MS);
+    });
+    reset.addEventListener("click", function () {
+      input.value = defaultText;
+      begin();
+      takeText();
+    });
+    panels.forEach(function (p) {
+      p.text.addEventListener("pointerover", function (event) {
+        var span = event.target.closest ? event.target.closest(".memo-char") : null;
+        if (span) select(Number(span.getAttribute("data-index")));
+      });
+      p.text.addEventListener("click", function (event) {
+        var span = event.target.closest ? event.target.closest(".memo-char") : null;
+        begin();
+        if (span) select(Number(span.getAttribute("data-index")));
+      });
+      p.text.addEventListener("keydown", function (event) {
+        var moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -10, ArrowDown: 10 };
+        var next = null;
+        if (Object.prototype.hasOwnProperty.call(moves, event.key)) next = selected + moves[event.key];
+        else if (event.key === "Home") next = 0;
+        else if (event.key === "End") next = text.length - 1;
+        if (next === null) return;
+        event.preventDefault();
+        begin();
+        select(next);
+      });
+    });
+    figure.addEventListener("focusin", begin);
+    figure.addEventListener("pointerdown", begin);
+    takeText();
+    Memo.whenVisible(figure, begin);
+  });
+})();
