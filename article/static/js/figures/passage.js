@@ -1,0 +1,497 @@
+/* passage.js: the figure a ```passage block becomes (the original's figure 5).
+ *
+ * Every model's connectivity for one output position of the passage, side by side (stacked on a narrow
+ * screen): each character is shaded by the connectivity between it and the chosen output character,
+ * as a fraction of the largest value for that output (Memo.colour), and each panel lists the target
+ * word and the model's three best guesses there. The reader chooses the output by hovering or tapping
+ * a character, with the arrow keys on the focused text, with the highlight buttons, or through links
+ * into the figure (memo:select). When data/published.json holds the same text (the original's P1), the
+ * original text8 models' published connectivity is shown in extra panels, labelled as such.
+ *
+ * It also defines Memo.PassageView, the shared view that hero.js draws with (loaded after this file).
+ * Test hooks: .memo-panel[data-model], span.memo-char[data-index][data-value], the figure's
+ * data-selected, ol.memo-top3 > li[data-word][data-probability], .memo-reset, .memo-highlight.
+ */
+(function () {
+  "use strict";
+
+  var Memo = window.Memo;
+  if (!Memo) return;
+
+  var PUBLISHED = "data/published.json";
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function button(className, text) {
+    var node = element("button", className, text);
+    node.type = "button";
+    return node;
+  }
+
+  function integers(value) {
+    return String(value || "")
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(function (part) {
+        return parseInt(part, 10);
+      })
+      .filter(function (n) {
+        return n >= 0;
+      });
+  }
+
+  /** The word that output index `index` of `text` asks for: the space before a word belongs to it. */
+  function wordAt(text, index) {
+    var start = text.lastIndexOf(" ", index); // index of the space opening the word (-1: none)
+    var end = text.indexOf(" ", index + 1);
+    if (end < 0) end = text.length;
+    return {
+      start: start,
+      end: end,
+      word: text.slice(start + 1, end),
+      read: text.slice(start + 1, index + 1),
+      rest: text.slice(index + 1, end),
+    };
+  }
+
+  /** "gramma|r": the letters of the word read at `index`, a bar, the letters still to come. */
+  function fragment(text, index) {
+    var w = wordAt(text, index);
+    return w.read + "|" + w.rest;
+  }
+
+  function percent(p) {
+    p = Number(p) * 100;
+    return (p >= 10 ? p.toFixed(0) : p.toFixed(1)) + "%";
+  }
+
+  function modelName(key) {
+    var models = (Memo.manifest || {}).models || [];
+    for (var i = 0; i < models.length; i++) if (models[i].key === key) return models[i].name || key;
+    return key;
+  }
+
+  /** A colour-scale legend: the ramp from no connection to the output's largest connection. */
+  function legend() {
+    var box = element("div", "memo-legend");
+    var label = element("span", "memo-legend-label", "connectivity to the output, as a share of its largest value:");
+    var scale = element("span", "memo-legend-scale");
+    var stops = [];
+    for (var i = 0; i <= 10; i++) stops.push(Memo.colour(i / 10) + " " + i * 10 + "%");
+    var ramp = element("span", "memo-legend-ramp");
+    ramp.style.background = "linear-gradient(to right, " + stops.join(", ") + ")";
+    ramp.setAttribute("aria-hidden", "true");
+    scale.appendChild(element("span", "memo-legend-end", "0"));
+    scale.appendChild(ramp);
+    scale.appendChild(element("span", "memo-legend-end", "largest"));
+    var output = element("span", "memo-legend-output");
+    var sample = element("span", "memo-char memo-selected memo-legend-sample", "a");
+    sample.setAttribute("aria-hidden", "true");
+    output.appendChild(sample);
+    output.appendChild(document.createTextNode(" output character"));
+    box.appendChild(label);
+    box.appendChild(scale);
+    box.appendChild(output);
+    return box;
+  }
+
+  /**
+   * Memo.PassageView.create(figure, body, options) -> view. options:
+   *   text       the passage (with its leading space)
+   *   length     characters shown (default: all); positions are clamped to them
+   *   initial    the output index selected at first and by reset
+   * view.addPanel(spec, parent) adds a panel; spec:
+   *   key        data-model of the panel ("gru", "published-gru")
+   *   title      heading; note: a line under it (optional)
+   *   rows       decoded connectivity rows (Memo.decodeRows)
+   *   target(i)  -> {word, note} the word the output at i asks for
+   *   top(i)     -> [{word, probability}] the model's best guesses at i
+   *   compact    no target line
+   * view.select(i), view.reset(), view.selected, view.onChange(fn), view.controls(highlights, {label(i)}):
+ * a readout, one button per highlighted index (label(i) -> string or Node; default "34: gramma|r"), reset.
+   * The figure's data-selected attribute follows the selection; memo:select events on the figure select.
+   */
+  function create(figure, body, options) {
+    var text = options.text;
+    var length = Math.max(1, Math.min(text.length, options.length || text.length));
+    var clamp = function (i) {
+      return Math.max(0, Math.min(length - 1, i | 0));
+    };
+    var initial = clamp(options.initial == null ? length - 1 : options.initial);
+    var panels = [];
+    var listeners = [];
+    var view = { text: text, length: length, initial: initial, selected: -1, panels: panels };
+
+    function drawText(spec) {
+      var box = element("div", "memo-text");
+      box.setAttribute("tabindex", panels.length === 0 ? "0" : "-1");
+      box.setAttribute("role", "group");
+      box.setAttribute(
+        "aria-label",
+        spec.title + ": the passage; left and right arrow keys choose the output character, Home and End jump"
+      );
+      var chars = [];
+      var word = null;
+      for (var i = 0; i < length; i++) {
+        var c = text[i];
+        if (c === " " || !word) {
+          if (word) box.appendChild(document.createElement("wbr"));
+          word = element("span", "memo-word");
+          box.appendChild(word);
+        }
+        var span = element("span", "memo-char", c);
+        span.setAttribute("data-index", String(i));
+        span.setAttribute("data-value", "0");
+        if (c === " ") span.classList.add("memo-space");
+        word.appendChild(span);
+        chars.push(span);
+      }
+      if (length < text.length) box.appendChild(element("span", "memo-more", "…"));
+      return { box: box, chars: chars };
+    }
+
+    view.addPanel = function (spec, parent) {
+      var panel = element("div", "memo-panel");
+      panel.setAttribute("data-model", spec.key);
+      var head = element("div", "memo-panel-head");
+      head.appendChild(element("h4", "memo-panel-title", spec.title));
+      if (spec.note) head.appendChild(element("span", "memo-panel-note", spec.note));
+      panel.appendChild(head);
+      var drawn = drawText(spec);
+      panel.appendChild(drawn.box);
+      var prediction = element("div", "memo-prediction");
+      var target = null;
+      if (!spec.compact) {
+        target = element("p", "memo-target");
+        prediction.appendChild(target);
+      }
+      var list = element("ol", "memo-top3");
+      list.setAttribute("aria-label", spec.title + ": the three most likely words");
+      prediction.appendChild(list);
+      panel.appendChild(prediction);
+      (parent || body).appendChild(panel);
+      var entry = { spec: spec, element: panel, chars: drawn.chars, text: drawn.box, target: target, list: list };
+      panels.push(entry);
+      wire(drawn.box);
+      if (view.selected >= 0) paint(entry, view.selected);
+      return panel;
+    };
+
+    function paint(entry, index) {
+      var row = entry.spec.rows[index] || [];
+      var max = 0;
+      for (var j = 0; j <= index && j < row.length; j++) if (row[j] > max) max = row[j];
+      for (var k = 0; k < entry.chars.length; k++) {
+        var span = entry.chars[k];
+        var value = k <= index && max > 0 ? row[k] / max : 0;
+        span.setAttribute("data-value", String(Math.round(value * 1e6) / 1e6));
+        if (k <= index) {
+          span.style.backgroundColor = Memo.colour(value);
+          span.style.color = Memo.textColour(value);
+          span.classList.remove("memo-future");
+        } else {
+          span.style.backgroundColor = "";
+          span.style.color = "";
+          span.classList.add("memo-future");
+        }
+        span.classList.toggle("memo-selected", k === index);
+      }
+      var wanted = entry.spec.target(index) || {};
+      if (entry.target) {
+        entry.target.textContent = "";
+        entry.target.appendChild(element("span", "memo-target-label", "target "));
+        entry.target.appendChild(element("b", "memo-target-word", wanted.word || "–"));
+        if (wanted.note) entry.target.appendChild(element("span", "memo-target-note", " " + wanted.note));
+      }
+      entry.list.textContent = "";
+      (entry.spec.top(index) || []).forEach(function (guess) {
+        var item = element("li");
+        item.setAttribute("data-word", guess.word);
+        item.setAttribute("data-probability", String(guess.probability));
+        if (wanted.word && guess.word === wanted.word) item.classList.add("memo-hit");
+        item.appendChild(element("span", "memo-guess", guess.word));
+        var bar = element("span", "memo-bar");
+        var fill = element("span", "memo-bar-fill");
+        fill.style.width = Math.max(0, Math.min(100, guess.probability * 100)).toFixed(1) + "%";
+        bar.appendChild(fill);
+        bar.setAttribute("aria-hidden", "true");
+        item.appendChild(bar);
+        item.appendChild(element("span", "memo-probability", percent(guess.probability)));
+        entry.list.appendChild(item);
+      });
+    }
+
+    view.select = function (index) {
+      index = clamp(index);
+      if (index === view.selected) return;
+      view.selected = index;
+      figure.setAttribute("data-selected", String(index));
+      panels.forEach(function (entry) {
+        paint(entry, index);
+      });
+      listeners.forEach(function (fn) {
+        fn(index);
+      });
+    };
+    view.reset = function () {
+      view.select(initial);
+    };
+    view.onChange = function (fn) {
+      listeners.push(fn);
+    };
+
+    // Mouse hover, touch tap and keys on the text choose the output.
+    function indexOf(target) {
+      var span = target && target.closest ? target.closest(".memo-char") : null;
+      return span ? parseInt(span.getAttribute("data-index"), 10) : -1;
+    }
+    function wire(box) {
+      box.addEventListener("pointerover", function (event) {
+        if (event.pointerType === "mouse" || event.pointerType === "pen") {
+          var i = indexOf(event.target);
+          if (i >= 0) view.select(i);
+        }
+      });
+      box.addEventListener("click", function (event) {
+        var i = indexOf(event.target);
+        if (i >= 0) view.select(i);
+      });
+      box.addEventListener("keydown", function (event) {
+        var next = null;
+        if (event.key === "ArrowLeft") next = view.selected - (event.shiftKey ? 10 : 1);
+        else if (event.key === "ArrowRight") next = view.selected + (event.shiftKey ? 10 : 1);
+        else if (event.key === "Home") next = 0;
+        else if (event.key === "End") next = length - 1;
+        if (next === null) return;
+        event.preventDefault();
+        view.select(next);
+      });
+    }
+
+    figure.addEventListener("memo:select", function (event) {
+      var position = event.detail && event.detail.position;
+      if (position >= 0) view.select(position);
+    });
+
+    /** A readout line, a reset button and one button per highlighted index. */
+    view.controls = function (highlights, settings) {
+      settings = settings || {};
+      var bar = element("div", "memo-controls");
+      var readout = element("p", "memo-readout");
+      readout.setAttribute("aria-live", "polite");
+      bar.appendChild(readout);
+      var buttons = element("div", "memo-buttons");
+      buttons.setAttribute("role", "group");
+      buttons.setAttribute("aria-label", "output positions");
+      var highlightButtons = [];
+      highlights
+        .filter(function (i) {
+          return i < length;
+        })
+        .forEach(function (i) {
+          var label = settings.label ? settings.label(i) : i + ": " + fragment(text, i);
+          var b = button("memo-highlight", typeof label === "string" ? label : null);
+          if (typeof label !== "string") b.appendChild(label);
+          b.setAttribute("data-position", String(i));
+          b.setAttribute("aria-pressed", "false");
+          b.title = "output index " + i + ", the word read so far: “" + fragment(text, i) + "”";
+          b.addEventListener("click", function () {
+            view.select(i);
+          });
+          buttons.appendChild(b);
+          highlightButtons.push(b);
+        });
+      var reset = button("memo-reset", "Reset");
+      reset.title = "back to output index " + initial;
+      reset.addEventListener("click", function () {
+        view.reset();
+      });
+      buttons.appendChild(reset);
+      bar.appendChild(buttons);
+      function update(index) {
+        var w = wordAt(text, index);
+        readout.textContent = "";
+        readout.appendChild(document.createTextNode("Output at index " + index + ": "));
+        var frag = element("span", "memo-fragment");
+        frag.appendChild(document.createTextNode(w.read));
+        frag.appendChild(element("span", "memo-cursor", "|"));
+        frag.appendChild(document.createTextNode(w.rest));
+        readout.appendChild(frag);
+        readout.appendChild(
+          document.createTextNode(
+            w.read.length === 0
+              ? " (no letter of the word read yet)"
+              : " (" + w.read.length + " letter" + (w.read.length === 1 ? "" : "s") + " read)"
+          )
+        );
+        highlightButtons.forEach(function (b) {
+          b.setAttribute("aria-pressed", String(parseInt(b.getAttribute("data-position"), 10) === index));
+        });
+      }
+      view.onChange(update);
+      if (view.selected >= 0) update(view.selected);
+      return bar;
+    };
+
+    return view;
+  }
+
+  /** Panel spec of one of our models' entry in a passage file. */
+  function ourPanel(passage, key, data, words) {
+    var rows = Memo.decodeRows(data.connectivity);
+    return {
+      key: key,
+      title: modelName(key),
+      rows: rows,
+      target: function (i) {
+        var w = wordAt(passage.text, i);
+        var id = passage.targets ? passage.targets[i] : null;
+        if (id === -1 || id == null) {
+          var top = data.top_ids[i] && words[data.top_ids[i][0]];
+          return {
+            word: w.word,
+            note: "(not in the model’s vocabulary; shading for its top guess" + (top ? " “" + top + "”" : "") + ")",
+          };
+        }
+        return { word: words[id] != null ? words[id] : w.word };
+      },
+      top: function (i) {
+        var ids = data.top_ids[i] || [];
+        var probs = data.top_probs[i] || [];
+        return ids.map(function (id, k) {
+          return { word: words[id] != null ? words[id] : "#" + id, probability: probs[k] };
+        });
+      },
+    };
+  }
+
+  /** Panel spec of one of the original's models in data/published.json. */
+  function publishedPanel(key, data) {
+    var rows = Memo.decodeRows(data.connectivity);
+    return {
+      key: "published-" + key,
+      title: (data.name || key) + " (original)",
+      note: "text8, published",
+      rows: rows,
+      target: function (i) {
+        return { word: (data.targets || [])[i] };
+      },
+      top: function (i) {
+        var words = (data.top_words || [])[i] || [];
+        var probs = (data.top_probs || [])[i] || [];
+        return words.map(function (word, k) {
+          return { word: word, probability: probs[k] };
+        });
+      },
+    };
+  }
+
+  Memo.PassageView = {
+    create: create,
+    wordAt: wordAt,
+    fragment: fragment,
+    legend: legend,
+    ourPanel: ourPanel,
+    publishedPanel: publishedPanel,
+    modelName: modelName,
+    integers: integers,
+    element: element,
+    button: button,
+  };
+
+  Memo.register("passage", function (figure) {
+    var body = figure.querySelector(".figure-body");
+    if (!body) {
+      body = element("div", "figure-body");
+      figure.insertBefore(body, figure.querySelector("figcaption"));
+    }
+    body.classList.add("memo-fig"); // figures.css styles only bodies with this class
+    var src = figure.getAttribute("data-src") || "data/passages/" + figure.getAttribute("data-passage") + ".json";
+    body.setAttribute("data-state", "loading");
+    // A link may select a position before the data is here: remember the last one.
+    var pending = null;
+    var early = function (event) {
+      if (event.detail && event.detail.position >= 0) pending = event.detail.position;
+    };
+    figure.addEventListener("memo:select", early);
+
+    return Promise.all([
+      Memo.load(src),
+      Memo.vocab(),
+      Memo.load(PUBLISHED).catch(function () {
+        return null; // the reference data is optional
+      }),
+    ]).then(function (loaded) {
+      var passage = loaded[0];
+      var words = loaded[1];
+      var published = loaded[2];
+      figure.removeEventListener("memo:select", early);
+      var keys = (figure.getAttribute("data-models") || Object.keys(passage.models).join(","))
+        .split(",")
+        .map(function (k) {
+          return k.trim();
+        })
+        .filter(function (k) {
+          return passage.models[k];
+        });
+      var position = parseInt(figure.getAttribute("data-position"), 10);
+      if (!(position >= 0)) position = passage.position >= 0 ? passage.position : 0;
+      var highlights = integers(figure.getAttribute("data-highlights"));
+      if (!highlights.length && passage.highlights) highlights = passage.highlights.slice();
+
+      body.textContent = "";
+      body.classList.add("memo-passage");
+      var view = create(figure, body, { text: passage.text, initial: position });
+      body.appendChild(view.controls(highlights));
+      var ours = element("div", "memo-panels");
+      body.appendChild(ours);
+      keys.forEach(function (key) {
+        view.addPanel(ourPanel(passage, key, passage.models[key], words), ours);
+      });
+
+      var reference = published && published.passage;
+      if (reference && reference.text === passage.text && reference.models) {
+        var section = element("div", "memo-published");
+        var toggle = button("memo-toggle memo-published-toggle", "The original’s published results");
+        toggle.setAttribute("aria-pressed", "true");
+        var group = element("div", "memo-published-body");
+        group.id = (figure.id || "passage") + "-published";
+        toggle.setAttribute("aria-controls", group.id);
+        var credit = element(
+          "p",
+          "memo-credit",
+          "The same passage through the original’s models, trained on text8 (published data of " +
+            "A. Madsen, “Visualizing memorization in RNNs”, Distill 2019, MIT licence): not our results."
+        );
+        if (published.credit) credit.title = published.credit;
+        group.appendChild(credit);
+        var theirs = element("div", "memo-panels");
+        group.appendChild(theirs);
+        Object.keys(reference.models)
+          .filter(function (key) {
+            return keys.indexOf(key) >= 0 || !keys.length;
+          })
+          .forEach(function (key) {
+            view.addPanel(publishedPanel(key, reference.models[key]), theirs);
+          });
+        toggle.addEventListener("click", function () {
+          var shown = toggle.getAttribute("aria-pressed") !== "true";
+          toggle.setAttribute("aria-pressed", String(shown));
+          group.hidden = !shown;
+        });
+        section.appendChild(toggle);
+        section.appendChild(group);
+        body.appendChild(section);
+      }
+      body.appendChild(legend());
+      view.select(pending != null ? pending : position);
+      body.setAttribute("data-state", "ready");
+      figure.memoView = view;
+    });
+  });
+})();
