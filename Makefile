@@ -20,7 +20,7 @@ MODELS := $(shell $(PYTHON) -m build.profiles models)
 INSTALLED := $(VENV)/.installed node_modules/.installed
 UNIT_SOURCES := build/model.py build/units/__init__.py $(wildcard build/units/*.py)
 
-.PHONY: article install test lint bench clean clean-runs retrain serve deploy
+.PHONY: article install test lint bench bench-browser clean clean-runs retrain serve deploy
 .DELETE_ON_ERROR:
 # Pattern-rule outputs are "intermediate" to Make, which would delete them after the build: keep them.
 .PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/export.json
@@ -110,3 +110,7 @@ clean-runs:
 
 clean:
 	rm -rf runs site dist
+
+# Keystroke latency, live connectivity and page weight in headless Chromium (renders site/ first).
+bench-browser: $(INSTALLED)
+	$(PY) bench/browser.py

@@ -63,3 +63,28 @@ def exported(tiny_root: Path) -> dict:
                 report,
             )
     return result
+
+
+@pytest.fixture(scope="session")
+def tiny_site(tiny_root: Path, exported: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny profile's whole site (results, precomputed data, the page) in a temporary folder, built
+    once a session the way `make article` builds site/. Needs node_modules (onnxruntime-web, KaTeX)."""
+    from build import dataset, evaluate, precompute, render
+
+    site = tmp_path_factory.mktemp("tiny-site") / "site"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _point_at(tiny_root, monkeypatch)
+        monkeypatch.setenv("MEMORIZATION_SITE", str(site))
+        profile = profiles.load("tiny")
+        data = dataset.load(profile)
+        device = evaluate.pick_device("cpu")
+        for config in profile.models:
+            model, _ = evaluate.load_trained(profile, config.key)
+            evaluate.write_json(
+                evaluate.evaluate_model(model, data, 8, device), profile.run_dir / config.key / "eval.json"
+            )
+        evaluate.write_json(evaluate.evaluate_baseline(data), profile.run_dir / "baseline.json")
+        evaluate.write_json(evaluate.results(profile), profile.run_dir / "results.json")
+        precompute.precompute(profile)
+        render.render(profile)
+    return site

@@ -1,4 +1,4 @@
-"""The non-passage figures' data: published reference compacted faithfully, curves thinned, gradient computed."""
+"""The other figures' data: the published reference compacted faithfully, curves thinned, gradients."""
 
 from __future__ import annotations
 

@@ -40,7 +40,9 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     # An edit to the article's Markdown recomputes the page's data and the page, nothing upstream.
     planned = make("-n", "-W", "article/index.md", "article", env=env).stdout
     assert "build.precompute" in planned and "build.render" in planned
-    assert "build.train" not in planned and "exporter.export" not in planned and "build.evaluate" not in planned
+    assert (
+        "build.train" not in planned and "exporter.export" not in planned and "build.evaluate" not in planned
+    )
     planned = make("-n", "-W", "article/static/style.css", "article", env=env).stdout
     assert "build.render" in planned and "build.precompute" not in planned
     (run / "lstm" / "eval.json").unlink()

@@ -330,6 +330,7 @@
           }
         }
         var targetWord = words[result.target];
+        p.panel.setAttribute("data-target", String(result.target)); // the class whose logit is explained
         p.target.textContent = result.own
           ? "Explaining its own top guess “" + label(targetWord) + "”" +
             (result.word ? ": “" + result.word + "” is not in its vocabulary." : ".")

@@ -1,0 +1,497 @@
+"""The page in a real browser (Debian's Chromium, headless, through Playwright), opened from disk (file://)
+and over http (the command `make serve` runs): it stays in its origin and prints no error, the passage
+figure shows the precomputed connectivity, the live figures give what onnxruntime gives in Python on the
+same graph files, hostile text does nothing, the layout fits a phone, and the keyboard reaches it all.
+
+The site is the tiny profile's (conftest.py `tiny_site`); the hooks read here are listed in
+article/README.md ("Hooks the browser tests read"). Screenshots go to $MEMORIZATION_ARTIFACTS
+(default /tmp/memorization-artifacts).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from pybtex.database import BibliographyData
+
+from build import render
+from build.corpus import normalise
+from build.dataset import encode_text
+from build.passages import PassageError
+from build.precompute import decode_lower_triangle
+from tests.browser import ARTIFACTS, BrowserMissing, PageLog, launch, serve, updates, wait_updated
+
+MAX_TEXT = 1000  # Memo.MAX_TEXT
+PASSAGE = "#passage-grammar"
+AUTOCOMPLETE = "figure[data-figure=autocomplete]"
+OWNTEXT = "figure[data-figure=owntext]"
+AC_BODY = AUTOCOMPLETE + " .figure-body"
+OWN_BODY = OWNTEXT + " .figure-body"
+SETTLE_S = 10.0  # how long a live figure may take to show the latest text after an update
+
+
+# --- fixtures ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright for Python is not installed: run make install (it is a dev dependency)")
+    with sync_playwright() as playwright:
+        try:
+            browser = launch(playwright)
+        except BrowserMissing as error:
+            pytest.fail(str(error))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def http_origin(tiny_site: Path):
+    with serve(tiny_site) as origin:
+        yield origin
+
+
+@dataclass
+class Loaded:
+    """One page of the site, opened once per mode and shared by this module's tests."""
+
+    mode: str  # "file" or "http"
+    page: object
+    log: PageLog
+    site: Path
+
+    def mark(self) -> int:
+        return len(self.log.errors)
+
+    def assert_clean(self, mark: int = 0) -> None:
+        problems = self.log.errors[mark:] + [f"request leaves the origin: {u}" for u in self.log.foreign()]
+        assert not problems, f"{self.mode}: " + "\n".join(problems)
+
+
+@pytest.fixture(scope="module", params=["file", "http"])
+def loaded(request, chromium, tiny_site: Path) -> Loaded:
+    mode = request.param
+    if mode == "file":
+        origin, url = "file://", (tiny_site / "index.html").as_uri()
+    else:
+        origin = request.getfixturevalue("http_origin")
+        url = origin + "/index.html"
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    log = PageLog(origin).attach(page)
+    page.goto(url)
+    page.wait_for_selector(f"{PASSAGE}[data-selected]")
+    yield Loaded(mode, page, log, tiny_site)
+    context.close()
+
+
+@dataclass
+class Reference:
+    """onnxruntime in Python on the site's own graph files."""
+
+    site: Path
+    manifest: dict
+    words: list[str]
+
+    def __post_init__(self) -> None:
+        self.sessions: dict[tuple[str, str], ort.InferenceSession] = {}
+
+    def session(self, key: str, graph: str) -> ort.InferenceSession:
+        if (key, graph) not in self.sessions:
+            path = self.site / "models" / key / f"{graph}.web.onnx"
+            self.sessions[key, graph] = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        return self.sessions[key, graph]
+
+    def state_size(self, key: str) -> int:
+        return next(m["state_size"] for m in self.manifest["models"] if m["key"] == key)
+
+    def autocomplete(self, key: str, text: str) -> tuple[list[str], np.ndarray]:
+        """Top words and probabilities after `text` (already prepared: " " + normalised), from zero state."""
+        chars = encode_text(text).astype(np.int64)
+        state = np.zeros(self.state_size(key), np.float32)
+        top_ids, top_probs, _ = self.session(key, "autocomplete").run(None, {"chars": chars, "state": state})
+        return [self.words[i] for i in top_ids], top_probs
+
+    def target(self, text: str, position: int) -> int:
+        """The target owntext.js explains: the word at `position` (a space belongs to the word after it)
+        when in the vocabulary and not <eos>/<unknown>, else -1 (the graph then takes its own top-1)."""
+        start = position + 1 if text[position] == " " else text.rfind(" ", 0, position + 1) + 1
+        end = text.find(" ", start)
+        word = text[start : end if end >= 0 else len(text)]
+        word_id = self.words.index(word) if word in self.words else -1
+        return word_id if word_id >= 2 else -1
+
+    def connectivity(self, key: str, text: str, position: int) -> np.ndarray:
+        values, _, _ = self.session(key, "connectivity").run(
+            None,
+            {
+                "chars": encode_text(text[: position + 1]).astype(np.int64),
+                "position": np.array(position, np.int64),
+                "target": np.array(self.target(text, position), np.int64),
+            },
+        )
+        return values
+
+
+@pytest.fixture(scope="session")
+def reference(tiny_site: Path) -> Reference:
+    manifest = json.loads((tiny_site / "data" / "manifest.json").read_text())
+    words = json.loads((tiny_site / "data" / "vocab.json").read_text())
+    return Reference(tiny_site, manifest, words)
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def prepare(raw: str, keep_trailing_space: bool) -> str:
+    """What a live figure feeds its model (Memo.prepare): " " + the corpus's normalisation, cut to 1,000."""
+    text = normalise(raw)
+    if not text:
+        return ""
+    text = " " + text
+    if keep_trailing_space and re.search(r"[^A-Za-z]$", raw):
+        text += " "
+    return text[:MAX_TEXT]
+
+
+def require(page, selector: str) -> None:
+    assert page.query_selector(selector) is not None, (
+        f"the page has no {selector}: article/index.md needs that figure (article/README.md, Figures)"
+    )
+
+
+def start(page, figure: str, body: str) -> None:
+    """Bring a live figure into view (it loads its models then) and wait for its first update."""
+    require(page, figure)
+    page.locator(figure).scroll_into_view_if_needed()
+    if updates(page, body) == 0 or page.get_attribute(body, "data-state") != "ready":
+        wait_updated(page, body, 0, timeout=60_000)
+
+
+def replace_text(page, figure: str, text: str, keyboard: bool = True) -> None:
+    """Empty the figure's .memo-input and enter `text`: typed key by key, or pasted in one input event."""
+    field = page.locator(figure + " .memo-input")
+    field.click()
+    if keyboard:
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Backspace")
+        page.keyboard.type(text)
+    else:
+        field.fill(text)
+
+
+def suggestions(page) -> list[tuple[str, float]]:
+    return page.eval_on_selector_all(
+        AUTOCOMPLETE + " ol.memo-suggestions > li",
+        "items => items.map(li => [li.dataset.word, Number(li.dataset.probability)])",
+    )
+
+
+def eventually(check, what: str, timeout: float = SETTLE_S):
+    """Poll `check()` (returns (ok, observed)) until ok; fail with the last observation."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ok, observed = check()
+        if ok:
+            return observed
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}; last seen: {observed}")
+        time.sleep(0.05)
+
+
+def check_autocomplete(
+    loaded: Loaded, reference: Reference, key: str, raw: str, keyboard: bool = True
+) -> None:
+    """Type `raw` into the autocomplete figure with model `key`; its top 3 must be Python's."""
+    page = loaded.page
+    page.select_option(AUTOCOMPLETE + " .memo-model", key)
+    before = updates(page, AC_BODY)
+    replace_text(page, AUTOCOMPLETE, raw, keyboard)
+    wait_updated(page, AC_BODY, before)
+    text = prepare(raw, keep_trailing_space=True)
+    words, probs = reference.autocomplete(key, text)
+    expected = list(zip(words[:3], probs[:3].tolist(), strict=True))
+
+    def matches():
+        shown = suggestions(page)[:3]
+        ok = len(shown) == 3 and all(
+            w == ew and abs(p - ep) <= 1e-3 for (w, p), (ew, ep) in zip(shown, expected, strict=True)
+        )
+        return ok, shown
+
+    eventually(matches, f"{loaded.mode}: {key} after {text!r}: expected top 3 {expected}")
+
+
+def own_spans(page, key: str) -> list[dict]:
+    return page.eval_on_selector_all(
+        f"{OWNTEXT} .memo-panel[data-model={key}] span.memo-char",
+        """spans => spans.map(s => ({index: Number(s.dataset.index), raw: Number(s.dataset.raw),
+                                   value: Number(s.dataset.value), text: s.textContent}))""",
+    )
+
+
+def check_owntext(loaded: Loaded, reference: Reference, text: str, position: int | None = None) -> None:
+    """Every model panel of the owntext figure shows Python's connectivity of `text` (prepared) at
+    `position` (the body's data-selected; default the last character)."""
+    page = loaded.page
+    position = len(text) - 1 if position is None else position
+    for model in reference.manifest["models"]:
+        key = model["key"]
+        expected = reference.connectivity(key, text, position)
+
+        def matches(key=key, expected=expected):
+            selected = page.get_attribute(OWN_BODY, "data-selected")
+            spans = own_spans(page, key)
+            shown = "".join(s["text"] for s in spans)
+            if selected != str(position) or shown != text:
+                return False, {"data-selected": selected, "text": shown[:80]}
+            raw = np.array([s["raw"] for s in spans[: position + 1]])
+            scale = float(np.abs(expected).max())
+            ok = np.allclose(raw, expected, rtol=1e-3, atol=1e-3 * scale) and all(
+                s["raw"] == 0 for s in spans[position + 1 :]
+            )
+            return ok, {"max abs error": float(np.abs(raw - expected).max()), "scale": scale}
+
+        eventually(matches, f"{loaded.mode}: owntext {key} at {position} of {text[:40]!r}...")
+        target = reference.target(text, position)
+        shown_target = page.get_attribute(f'{OWN_BODY} .memo-panel[data-model="{key}"]', "data-target")
+        assert target < 0 or shown_target == str(target), (key, target, shown_target)  # -1: its own top-1
+
+
+# --- tests ---------------------------------------------------------------------------------------------
+
+
+def test_page_loads_without_errors_and_stays_in_its_origin(loaded: Loaded) -> None:
+    page = loaded.page
+    start(page, AUTOCOMPLETE, AC_BODY)
+    start(page, OWNTEXT, OWN_BODY)
+    states = page.eval_on_selector_all(
+        "figure[data-figure] .figure-body",
+        """bodies => bodies.map(b => [b.closest('figure').id, b.getAttribute('data-state'),
+                                      (b.querySelector('.memo-status') || {}).textContent])""",
+    )
+    failed = [s for s in states if s[1] == "error"]
+    assert not failed, f"{loaded.mode}: figures failed: {failed}; errors: {loaded.log.errors}"
+    assert page.get_attribute(PASSAGE + " .figure-body", "data-state") == "ready"
+    requested = {url.split("/")[-1] for url in loaded.log.requests}
+    assert {"index.html", "memo.js"} <= requested  # the log sees the page's requests
+    model_file = "autocomplete.web.onnx" + (".js" if loaded.mode == "file" else "")
+    assert model_file in requested
+    prefixes = ("file:" if loaded.mode == "file" else loaded.log.origin + "/", "blob:", "data:")
+    assert all(u.startswith(prefixes) for u in loaded.log.requests), loaded.log.requests
+    loaded.assert_clean()
+    # Without an icon of its own the page makes browsers fetch /favicon.ico: a 404 and a console error
+    # over http (GitHub Pages included). <link rel="icon" href="data:,"> or a file in site/ avoids it.
+    icon = page.eval_on_selector_all("link[rel~=icon]", "links => links.map(l => l.href)")
+    assert icon and all(h.startswith(prefixes) for h in icon), (
+        f"{loaded.mode}: the page names no icon (<link rel=icon>): browsers request /favicon.ico "
+        f"(404 over http; seen: {loaded.log.favicon}); found {icon}"
+    )
+
+
+def test_hover_selects_a_position_and_colours_follow_the_data(loaded: Loaded) -> None:
+    page, mark = loaded.page, loaded.mark()
+    panel = f"{PASSAGE} .memo-panel[data-model=gru]"
+    page.locator(f"{panel} span.memo-char[data-index='50']").hover()
+    assert page.get_attribute(PASSAGE, "data-selected") == "50"
+    page.locator(f"{panel} span.memo-char[data-index='28']").hover()
+    assert page.get_attribute(PASSAGE, "data-selected") == "28"
+
+    data = json.loads((loaded.site / "data" / "passages" / "grammar.json").read_text())
+    row = decode_lower_triangle(data["models"]["gru"]["connectivity"])[28][:29]
+    expected = row / row.max()
+    spans = page.eval_on_selector_all(
+        f"{panel} span.memo-char",
+        """spans => spans.map(s => ({index: Number(s.dataset.index), value: Number(s.dataset.value),
+                                   colour: getComputedStyle(s).backgroundColor,
+                                   memo: Memo.colour(Number(s.dataset.value))}))""",
+    )
+    assert [s["index"] for s in spans] == list(range(len(data["text"])))
+    values = np.array([s["value"] for s in spans])
+    np.testing.assert_allclose(values[:29], expected, atol=1e-3)
+    assert np.all(values[29:] == 0)  # later characters cannot influence output 28
+
+    shown = spans[:29]
+    highest = max(shown, key=lambda s: s["value"])
+    lowest = min(shown, key=lambda s: s["value"])
+    assert highest["value"] == pytest.approx(1) and lowest["value"] < 0.5
+    assert highest["colour"] != lowest["colour"]
+    assert all(s["colour"] == s["memo"] for s in shown), [(s["index"], s["colour"], s["memo"]) for s in shown]
+    by_value: dict[float, set[str]] = {}
+    for s in shown:
+        by_value.setdefault(s["value"], set()).add(s["colour"])
+    assert all(len(colours) == 1 for colours in by_value.values())
+    loaded.assert_clean(mark)
+
+
+def test_autocomplete_matches_onnxruntime_for_every_model(loaded: Loaded, reference: Reference) -> None:
+    page, mark = loaded.page, loaded.mark()
+    start(page, AUTOCOMPLETE, AC_BODY)
+    keys = page.eval_on_selector_all(AUTOCOMPLETE + " .memo-model option", "os => os.map(o => o.value)")
+    assert keys == [m["key"] for m in reference.manifest["models"]]
+    texts = ["the history of the gr", "In 1961 The Pres", "she said that the "]
+    for key, raw in zip(keys, texts, strict=True):
+        check_autocomplete(loaded, reference, key, raw)
+    loaded.assert_clean(mark)
+
+
+def test_owntext_connectivity_matches_onnxruntime(loaded: Loaded, reference: Reference) -> None:
+    page, mark = loaded.page, loaded.mark()
+    start(page, OWNTEXT, OWN_BODY)
+    raw = "The man went to the house of his father"
+    before = updates(page, OWN_BODY)
+    replace_text(page, OWNTEXT, raw)
+    wait_updated(page, OWN_BODY, before)
+    text = prepare(raw, keep_trailing_space=False)
+    check_owntext(loaded, reference, text)  # the last character by default
+
+    space = text.index(" ", 10)  # a space: the figure explains the word after it
+    before = updates(page, OWN_BODY)
+    page.locator(f"{OWNTEXT} .memo-panel[data-model=gru] span.memo-char[data-index='{space}']").hover()
+    wait_updated(page, OWN_BODY, before)
+    check_owntext(loaded, reference, text, space)
+    loaded.assert_clean(mark)
+
+
+HOSTILE = [
+    "<script>window.__pwned=1</script>",
+    "<img src=x onerror=window.__pwned=1>",
+    "abc def " * 1250,  # 10,000 characters, every one readable: only the cut is noted
+    "hello 😀 world 🎉 👩‍👩‍👧",
+    "",
+]
+
+WATCH = """selector => {
+    // elements the reader's text could smuggle in, added inside the figure or anywhere outside <head>
+    window.__added = [];
+    const risky = /^(SCRIPT|IMG|IFRAME|OBJECT|EMBED|LINK|STYLE|FORM|VIDEO|AUDIO|IMAGE|FOREIGNOBJECT)$/i;
+    const figure = document.querySelector(selector);
+    new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => {
+        if (n.nodeType !== 1) return;
+        const inFigure = figure.contains(r.target);
+        [n, ...n.querySelectorAll("*")]
+            .filter(e => inFigure ? risky.test(e.tagName) || e.tagName.toUpperCase() === "SVG"
+                                  : risky.test(e.tagName) && r.target !== document.head)
+            .forEach(e => window.__added.push(e.outerHTML.slice(0, 120)));
+    }))).observe(document.documentElement, {childList: true, subtree: true});
+}"""
+
+
+@pytest.mark.parametrize("figure", ["autocomplete", "owntext"])
+def test_hostile_input_does_nothing(loaded: Loaded, reference: Reference, figure: str) -> None:
+    page, mark = loaded.page, loaded.mark()
+    selector, body = (AUTOCOMPLETE, AC_BODY) if figure == "autocomplete" else (OWNTEXT, OWN_BODY)
+    start(page, selector, body)
+    page.evaluate(WATCH, selector)
+    for raw in HOSTILE:
+        before = updates(page, body)
+        replace_text(page, selector, raw, keyboard=False)
+        wait_updated(page, body, before)
+        what = f"{loaded.mode} {figure} {raw[:40]!r}"
+        assert page.evaluate("typeof window.__pwned") == "undefined", what
+        assert page.evaluate("window.__added") == [], what
+        inner = page.eval_on_selector(selector, "f => f.innerHTML")
+        assert "<script" not in inner and "<img" not in inner, what
+        note = page.locator(selector + " .memo-note")
+        noted = note.count() == 1 and note.is_visible() and note.inner_text().strip() != ""
+        dropped = any(not (c.isascii() and (c.isalnum() or c.isspace())) for c in raw)
+        cut = len(prepare(raw, figure == "autocomplete")) == MAX_TEXT and len(" " + normalise(raw)) > MAX_TEXT
+        assert noted == (dropped or cut), f"{what}: .memo-note visible={noted}, dropped={dropped}, cut={cut}"
+        if cut:
+            assert str(MAX_TEXT) in note.inner_text().replace(",", ""), what
+        if figure == "owntext":
+            for model in reference.manifest["models"]:
+                panel = f"{OWNTEXT} .memo-panel[data-model={model['key']}]"
+                count = page.locator(panel + " span.memo-char").count()
+                assert count == len(prepare(raw, False)) <= MAX_TEXT, f"{what}: {count} characters drawn"
+    loaded.assert_clean(mark)
+    # and the figure still works
+    if figure == "autocomplete":
+        key = reference.manifest["models"][0]["key"]
+        check_autocomplete(loaded, reference, key, "after all that the", keyboard=False)
+    else:
+        before = updates(page, body)
+        replace_text(page, OWNTEXT, "after all that the", keyboard=False)
+        wait_updated(page, body, before)
+        check_owntext(loaded, reference, prepare("after all that the", False))
+    loaded.assert_clean(mark)
+
+
+def test_screenshots_and_no_horizontal_scroll_on_a_phone(loaded: Loaded) -> None:
+    page, mark = loaded.page, loaded.mark()
+    start(page, AUTOCOMPLETE, AC_BODY)
+    start(page, OWNTEXT, OWN_BODY)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.evaluate("window.scrollTo(0, 0)")
+            path = ARTIFACTS / f"page-{loaded.mode}-{width}.png"
+            page.screenshot(path=str(path), full_page=True)
+            print(f"screenshot: {path}")
+            assert path.stat().st_size > 10_000
+            if width == 375:
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                wide = page.evaluate(
+                    """() => [...document.querySelectorAll('body *')]
+                        .filter(e => e.getBoundingClientRect().right > 376)
+                        .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+                )
+                assert scroll <= 375 + 1, f"{loaded.mode}: scrollWidth {scroll} at 375 px; too wide: {wide}"
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+    loaded.assert_clean(mark)
+
+
+def test_keyboard_reaches_the_figures_and_arrows_move_the_selection(loaded: Loaded) -> None:
+    page, mark = loaded.page, loaded.mark()
+    page.evaluate("window.scrollTo(0, 0); document.activeElement && document.activeElement.blur()")
+    where = """() => {
+        const e = document.activeElement;
+        if (!e || e === document.body) return "body";
+        if (e.matches("figure[data-figure=autocomplete] .memo-input")) return "autocomplete";
+        if (e.closest("#passage-grammar") && e.querySelector(".memo-char")) return "passage";
+        return e.tagName + "." + e.className;
+    }"""
+    reached: list[str] = []
+    arrows = None
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        here = page.evaluate(where)
+        reached.append(here)
+        if here == "passage" and arrows is None:
+            first = int(page.get_attribute(PASSAGE, "data-selected"))
+            page.keyboard.press("ArrowRight")
+            right = int(page.get_attribute(PASSAGE, "data-selected"))
+            page.keyboard.press("ArrowLeft")
+            page.keyboard.press("ArrowLeft")
+            left = int(page.get_attribute(PASSAGE, "data-selected"))
+            arrows = (first, right, left)
+        if "autocomplete" in reached and arrows is not None:
+            break
+    assert "passage" in reached, f"Tab never reached the passage text: {reached}"
+    assert "autocomplete" in reached, f"Tab never reached the autocomplete input: {reached}"
+    first, right, left = arrows
+    assert (right, left) == (first + 1, first - 1), arrows
+    loaded.assert_clean(mark)
+
+
+def test_bad_passage_block_stops_the_build_with_file_and_line(tmp_path: Path) -> None:
+    """Not a browser test: the render stage stops on a bad passage block and names the file and line
+    (tests/test_passages.py checks every message of build.passages.read; this checks the build uses it)."""
+    path = tmp_path / "index.md"
+    path.write_text("# Title\n\nProse.\n\n```passage id=x\nhello, world\n```\n")
+    with pytest.raises(PassageError) as caught:
+        render.render_article(path, {}, ("gru", "lstm", "nlstm"), BibliographyData())
+    assert str(caught.value).startswith(f"{path}:6: "), str(caught.value)
