@@ -17,12 +17,12 @@ Over http(s) the page fetches the plain files and never reads a wrapper.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 from pathlib import Path
 
 from build import profiles
+from build.corpus import sha256_file
 from build.profiles import write_if_changed
 
 ORT_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
@@ -38,14 +38,6 @@ class AssetError(RuntimeError):
 def ort_dist() -> Path:
     """Where npm puts onnxruntime-web's browser builds (read at call time, so tests can move ROOT)."""
     return profiles.ROOT / "node_modules" / "onnxruntime-web" / "dist"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _replace_bytes(path: Path, data: bytes) -> None:
@@ -69,7 +61,7 @@ def vendor(site: Path, dist: Path | None = None) -> None:
     target_dir = Path(site) / "vendor"
     for name in ORT_FILES:
         source, target = dist / name, target_dir / name
-        if target.is_file() and _sha256(target) == _sha256(source):
+        if target.is_file() and sha256_file(target) == sha256_file(source):
             continue
         _replace_bytes(target, source.read_bytes())
 

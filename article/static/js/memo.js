@@ -384,6 +384,51 @@
     return { text: text.slice(0, MAX_TEXT), dropped: normalised.dropped, cut: cut };
   };
 
+  /** Memo.textNote(prepared) -> what a live figure tells the reader about a Memo.prepare result: the
+   * characters normalising dropped and those cut past MAX_TEXT ("" when none). */
+  Memo.textNote = function (prepared) {
+    var parts = [];
+    if (prepared.dropped) {
+      parts.push(
+        prepared.dropped + (prepared.dropped === 1 ? " character was" : " characters were") +
+          " dropped: the models read only the letters a–z, digits (spelled out) and spaces."
+      );
+    }
+    if (prepared.cut) {
+      parts.push("The text was cut to its first " + MAX_TEXT + " characters (" + prepared.cut + " more were not read).");
+    }
+    return parts.join(" ");
+  };
+
+  /** Memo.wordAt(text, index) -> {start, end, word, read, rest}: the word output index `index` of a text asks
+   * for (the space before a word belongs to it); start is the index of that space (-1: none), read the
+   * letters of the word up to index, rest the letters after it. */
+  Memo.wordAt = function (text, index) {
+    var start = text.lastIndexOf(" ", index);
+    var end = text.indexOf(" ", index + 1);
+    if (end < 0) end = text.length;
+    return {
+      start: start,
+      end: end,
+      word: text.slice(start + 1, end),
+      read: text.slice(start + 1, index + 1),
+      rest: text.slice(index + 1, end),
+    };
+  };
+
+  var WORD_LABELS = { "<eos>": "(end of text)", "<unknown>": "(an unknown word)" };
+
+  /** Memo.wordLabel(word) -> how a vocabulary word is shown: the special classes in words, others as they are. */
+  Memo.wordLabel = function (word) {
+    return Object.prototype.hasOwnProperty.call(WORD_LABELS, word) ? WORD_LABELS[word] : word;
+  };
+
+  /** Memo.percent(p) -> a probability as a percentage: "49.0%", "1.23%", "0.012%". */
+  Memo.percent = function (p) {
+    var value = p * 100;
+    return (value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)) + "%";
+  };
+
   /** Alphabet ids of a normalised text: space 1, a..z 2..27 (anything else is an error, not a guess). */
   Memo.encode = function (text) {
     var ids = new BigInt64Array(text.length);
@@ -472,6 +517,181 @@
     return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? "#000" : "#fff";
   };
 
+  // --- page elements -----------------------------------------------------------------------------------
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  /** Memo.element(tag, className, text) -> a new HTML element, with its class and text when given. */
+  Memo.element = function (tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  };
+
+  /** Memo.button(className, text) -> a new <button type="button">. */
+  Memo.button = function (className, text) {
+    var node = Memo.element("button", className, text);
+    node.type = "button";
+    return node;
+  };
+
+  /** Memo.svg(tag, attrs, parent) -> a new SVG element with the attributes that are not null, appended to
+   * parent when given. */
+  Memo.svg = function (tag, attrs, parent) {
+    var node = document.createElementNS(SVG_NS, tag);
+    for (var k in attrs) if (attrs[k] != null) node.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(node);
+    return node;
+  };
+
+  /** Memo.toggleRow(ariaLabel, label) -> a div.memo-toggles group for a row of buttons; label, when given,
+   * is shown first (span.memo-toggles-label). */
+  Memo.toggleRow = function (ariaLabel, label) {
+    var row = Memo.element("div", "memo-toggles");
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", ariaLabel);
+    if (label) row.appendChild(Memo.element("span", "memo-toggles-label", label));
+    return row;
+  };
+
+  /** Memo.onWidthChange(element, fn): fn() each time the element's width changes by more than 4 px. */
+  Memo.onWidthChange = function (element, fn) {
+    if (typeof ResizeObserver !== "function") return;
+    var last = 0;
+    new ResizeObserver(function () {
+      var width = element.clientWidth;
+      if (width && Math.abs(width - last) > 4) {
+        last = width;
+        fn();
+      }
+    }).observe(element);
+  };
+
+  /** Memo.liveBody(figure, className) -> the body of a live figure (made when missing), emptied, with the
+   * classes memo-live and className, data-state "idle" and data-updates "0". */
+  Memo.liveBody = function (figure, className) {
+    var body = figure.querySelector(".figure-body");
+    if (!body) {
+      body = Memo.element("div", "figure-body");
+      figure.insertBefore(body, figure.firstChild);
+    }
+    body.textContent = "";
+    body.classList.add("memo-live", className);
+    body.setAttribute("data-state", "idle");
+    body.setAttribute("data-updates", "0");
+    return body;
+  };
+
+  /** Memo.textInput(id, rows, value, label) -> the textarea.memo-input of a live figure (no spell check,
+   * autocomplete or capitals); label is its aria-label. */
+  Memo.textInput = function (id, rows, value, label) {
+    var input = Memo.element("textarea", "memo-input");
+    input.id = id;
+    input.rows = rows;
+    input.value = value;
+    input.spellcheck = false;
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("autocapitalize", "off");
+    input.setAttribute("aria-label", label);
+    return input;
+  };
+
+  /** Memo.liveNote(parent) -> {element, show(prepared)}: a live figure's p.memo-note, hidden at first,
+   * appended to parent; show tells what a Memo.prepare result dropped or cut (Memo.textNote), hidden when nothing. */
+  Memo.liveNote = function (parent) {
+    var element = Memo.element("p", "memo-note");
+    element.setAttribute("role", "note");
+    element.hidden = true;
+    parent.appendChild(element);
+    return {
+      element: element,
+      show: function (prepared) {
+        var message = Memo.textNote(prepared);
+        if (element.textContent !== message) element.textContent = message;
+        element.hidden = !message;
+      },
+    };
+  };
+
+  /** Memo.liveStatus(body, waiting) -> {element, progress, text, show(fraction, label), fail(error, who,
+   * message)}: a live figure's .memo-status line (a progress bar, then a text that first says `waiting`),
+   * appended to body. show reports loading (nothing once the body's data-state is "error"); fail logs the
+   * error under `who`, sets data-state "error" and shows message followed by the error's message. */
+  Memo.liveStatus = function (body, waiting) {
+    var element = Memo.element("p", "memo-status");
+    element.setAttribute("role", "status");
+    var progress = Memo.element("progress", "memo-progress");
+    progress.max = 1;
+    progress.hidden = true;
+    var text = Memo.element("span", "memo-status-text", waiting);
+    element.appendChild(progress);
+    element.appendChild(text);
+    body.appendChild(element);
+    return {
+      element: element,
+      progress: progress,
+      text: text,
+      show: function (fraction, label) {
+        if (body.getAttribute("data-state") === "error") return;
+        progress.hidden = fraction >= 1;
+        progress.value = fraction;
+        text.textContent = fraction >= 1 ? "" : label || "loading";
+      },
+      fail: function (error, who, message) {
+        console.error(who, error);
+        body.setAttribute("data-state", "error");
+        progress.hidden = true;
+        text.textContent = message + (error && error.message ? error.message : String(error));
+      },
+    };
+  };
+
+  /**
+   * Memo.liveQueue(body, work, render, onError) -> queue: a live figure's updates, one at a time and only the
+   * latest. queue.ask(job) asks for job (an object with `text`; its `since` is set to now), run at once when
+   * queue.started and the next time otherwise; work(job) -> result or Promise of it. A job asked for while
+   * another ran replaces it: only queue.wanted, the latest job not yet shown (null: none), is shown, by
+   * render(job, result), after which the body's data-ms and data-updates (queue.updates) are set and its
+   * data-state becomes "ready" (a job with text) or goes back from "loading" to "idle". A failure drops the
+   * waiting job and calls onError(error).
+   */
+  Memo.liveQueue = function (body, work, render, onError) {
+    var queue = { wanted: null, started: false, updates: 0 };
+    var busy = false;
+
+    async function pump() {
+      if (busy) return;
+      busy = true;
+      try {
+        while (queue.wanted) {
+          var job = queue.wanted;
+          var result = await work(job);
+          if (job !== queue.wanted) continue; // the reader asked for more meanwhile: show only the latest
+          queue.wanted = null;
+          render(job, result);
+          queue.updates += 1;
+          body.setAttribute("data-ms", (performance.now() - job.since).toFixed(1));
+          body.setAttribute("data-updates", String(queue.updates));
+          if (job.text) body.setAttribute("data-state", "ready");
+          else if (body.getAttribute("data-state") === "loading") body.setAttribute("data-state", "idle");
+        }
+      } catch (error) {
+        queue.wanted = null;
+        onError(error);
+      } finally {
+        busy = false;
+      }
+    }
+
+    queue.ask = function (job) {
+      job.since = performance.now();
+      queue.wanted = job;
+      if (queue.started) pump();
+    };
+    return queue;
+  };
+
   // --- figures -----------------------------------------------------------------------------------------
 
   /** Memo.whenVisible(element, fn): fn() once, when the element first comes near the viewport. */
@@ -505,8 +725,7 @@
   function statusOf(figure) {
     var status = figure.querySelector(".memo-status");
     if (!status) {
-      status = document.createElement("p");
-      status.className = "memo-status";
+      status = Memo.element("p", "memo-status");
       status.setAttribute("role", "status");
       (figure.querySelector(".figure-body") || figure).appendChild(status);
     }

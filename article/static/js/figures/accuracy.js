@@ -19,11 +19,7 @@
   ];
   var MIN_POSITIONS = 100;
   var MAX_LETTERS = 12;
-  var CLASSES = ["memo-gru", "memo-lstm", "memo-nlstm"];
 
-  function colourClass(key, i) {
-    return CLASSES.indexOf("memo-" + key) >= 0 ? "memo-" + key : CLASSES[i % CLASSES.length];
-  }
   function percent(v) {
     return (v * 100).toFixed(1) + "%";
   }
@@ -31,16 +27,11 @@
   Memo.register("accuracy", function (figure) {
     var Chart = Memo.LineChart;
     if (!Chart) throw new Error("accuracy.js needs chart.js (Memo.LineChart)");
-    var body = figure.querySelector(".figure-body");
-    body.classList.add("memo-fig"); // figures.css styles only bodies with this class
-    var src = figure.getAttribute("data-src") || "data/results.json";
-    body.setAttribute("data-state", "loading");
-    return Promise.all([
-      Memo.load(src),
-      Memo.load("data/published.json").catch(function () {
-        return null;
-      }),
-    ]).then(function (loaded) {
+    var start = Chart.begin(figure, "data/results.json");
+    var body = start.body;
+    var src = start.src;
+    var colourClass = Chart.colourClass;
+    return start.loaded.then(function (loaded) {
       var results = loaded[0];
       var published = loaded[1] && loaded[1].accuracy ? loaded[1].accuracy : null;
       var models = (results.models || []).filter(function (m) {
@@ -65,35 +56,18 @@
 
       body.textContent = "";
       body.classList.add("memo-accuracy");
-      var controls = Chart.element("div", "memo-controls");
+      var controls = Memo.element("div", "memo-controls");
       body.appendChild(controls);
-
-      var modelRow = Chart.element("div", "memo-toggles");
-      modelRow.setAttribute("role", "group");
-      modelRow.setAttribute("aria-label", "models");
-      modelRow.appendChild(Chart.element("span", "memo-toggles-label", "models:"));
-      models.forEach(function (m, i) {
-        var label = Chart.element("span");
-        label.appendChild(Chart.swatch(colourClass(m.key, i)));
-        label.appendChild(document.createTextNode(m.name || m.key));
-        var b = Chart.toggle(label, true, function (on) {
-          state.models[m.key] = on;
+      controls.appendChild(
+        Chart.modelToggles(models, function (key, on) {
+          state.models[key] = on;
           draw();
-        });
-        b.setAttribute("data-model", m.key);
-        modelRow.appendChild(b);
-      });
-      controls.appendChild(modelRow);
+        })
+      );
 
-      var kRow = Chart.element("div", "memo-toggles");
-      kRow.setAttribute("role", "group");
-      kRow.setAttribute("aria-label", "top-k accuracy");
-      kRow.appendChild(Chart.element("span", "memo-toggles-label", "top-k accuracy:"));
+      var kRow = Memo.toggleRow("top-k accuracy", "top-k accuracy:");
       KS.forEach(function (k) {
-        var label = Chart.element("span");
-        label.appendChild(Chart.swatch("memo-baseline", k.dash));
-        label.appendChild(document.createTextNode(k.label));
-        var b = Chart.toggle(label, state.ks[k.key], function (on) {
+        var b = Chart.toggle(Chart.swatchLabel(k.label, "memo-baseline", k.dash), state.ks[k.key], function (on) {
           state.ks[k.key] = on;
           draw();
         });
@@ -102,32 +76,32 @@
       });
       controls.appendChild(kRow);
 
-      var refRow = Chart.element("div", "memo-toggles");
-      refRow.setAttribute("role", "group");
-      refRow.setAttribute("aria-label", "references");
-      if (results.baseline && results.baseline.accuracy_by_letters) {
-        var bl = Chart.element("span");
-        bl.appendChild(Chart.swatch("memo-baseline", null, { thin: true }));
-        bl.appendChild(document.createTextNode("no context (letters only)"));
-        var bb = Chart.toggle(bl, state.baseline, function (on) {
-          state.baseline = on;
+      var refRow = Memo.toggleRow("references");
+      /** A toggle of the reference series `name` (state[name]; data-series=name). */
+      function reference(name, text, swatchOptions, title) {
+        var b = Chart.toggle(Chart.swatchLabel(text, "memo-baseline", null, swatchOptions), state[name], function (on) {
+          state[name] = on;
           draw();
         });
-        bb.setAttribute("data-series", "baseline");
-        bb.title = "the best guess from the letters of the word alone, with no earlier words";
-        refRow.appendChild(bb);
+        b.setAttribute("data-series", name);
+        b.title = title;
+        refRow.appendChild(b);
+      }
+      if (results.baseline && results.baseline.accuracy_by_letters) {
+        reference(
+          "baseline",
+          "no context (letters only)",
+          { thin: true },
+          "the best guess from the letters of the word alone, with no earlier words"
+        );
       }
       if (published) {
-        var pl = Chart.element("span");
-        pl.appendChild(Chart.swatch("memo-baseline", null, { thin: true, markers: true }));
-        pl.appendChild(document.createTextNode("the original’s published results (text8)"));
-        var pb = Chart.toggle(pl, state.published, function (on) {
-          state.published = on;
-          draw();
-        });
-        pb.setAttribute("data-series", "published");
-        pb.title = "A. Madsen, Distill 2019: the original models trained on text8 (MIT-licensed data)";
-        refRow.appendChild(pb);
+        reference(
+          "published",
+          "the original’s published results (text8)",
+          { thin: true, markers: true },
+          "A. Madsen, Distill 2019: the original models trained on text8 (MIT-licensed data)"
+        );
       }
       controls.appendChild(refRow);
 
@@ -148,7 +122,7 @@
           (published ? ", with the original's published results" : ""),
       });
 
-      var note = Chart.element(
+      var note = Memo.element(
         "p",
         "memo-chart-note",
         "Test set of the build’s corpus. Word lengths past " + maxN + " letters are left out (fewer than " +

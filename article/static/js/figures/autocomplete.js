@@ -15,33 +15,9 @@
   var DEFAULT_MODEL = "gru";
   var SHOWN = 5; // suggestions listed
   var CELLS = 40; // characters drawn in the "RNN reads it" stage (the last ones)
-  var SPECIAL = { "<eos>": "(end of text)", "<unknown>": "(an unknown word)" };
-
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text != null) node.textContent = text;
-    return node;
-  }
-
-  function percent(p) {
-    var value = p * 100;
-    return (value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)) + "%";
-  }
-
-  function noteFor(prepared) {
-    var parts = [];
-    if (prepared.dropped) {
-      parts.push(
-        prepared.dropped + (prepared.dropped === 1 ? " character was" : " characters were") +
-          " dropped: the models read only the letters a–z, digits (spelled out) and spaces."
-      );
-    }
-    if (prepared.cut) {
-      parts.push("The text was cut to its first " + Memo.MAX_TEXT + " characters (" + prepared.cut + " more were not read).");
-    }
-    return parts.join(" ");
-  }
+  var element = Memo.element;
+  var percent = Memo.percent;
+  var label = Memo.wordLabel;
 
   /** The text after one press of "remove the last letters": the last word (before any trailing break)
    * is cut to its first two letters when longer, so the model has to complete it, and removed otherwise,
@@ -57,7 +33,7 @@
   }
 
   function isSpecial(word) {
-    return Object.prototype.hasOwnProperty.call(SPECIAL, word);
+    return label(word) !== word; // <eos>, <unknown>
   }
 
   Memo.register("autocomplete", function (figure, Memo) {
@@ -69,15 +45,7 @@
     var defaultModel = models.some(function (m) { return m.key === requested; }) ? requested : models[0].key;
     var uid = "memo-ac-" + Math.random().toString(36).slice(2, 8);
 
-    var body = figure.querySelector(".figure-body");
-    if (!body) {
-      body = element("div", "figure-body");
-      figure.insertBefore(body, figure.firstChild);
-    }
-    body.textContent = "";
-    body.classList.add("memo-live", "memo-autocomplete");
-    body.setAttribute("data-state", "idle");
-    body.setAttribute("data-updates", "0");
+    var body = Memo.liveBody(figure, "memo-autocomplete");
 
     function stage(number, title) {
       var section = element("section", "memo-stage");
@@ -91,14 +59,12 @@
 
     // 1. the text typed
     var typed = stage(1, "The text typed");
-    var input = element("textarea", "memo-input");
-    input.id = uid + "-input";
-    input.rows = 2;
-    input.value = defaultText;
-    input.spellcheck = false;
-    input.setAttribute("autocomplete", "off");
-    input.setAttribute("autocapitalize", "off");
-    input.setAttribute("aria-label", "Text for the model to complete; the suggestions update as you type");
+    var input = Memo.textInput(
+      uid + "-input",
+      2,
+      defaultText,
+      "Text for the model to complete; the suggestions update as you type"
+    );
     typed.appendChild(input);
     var controls = element("div", "memo-controls");
     var modelLabel = element("label", "memo-model-label", "model ");
@@ -111,20 +77,15 @@
     });
     select.value = defaultModel;
     modelLabel.appendChild(select);
-    var remove = element("button", "memo-remove", "remove the last letters");
-    remove.type = "button";
+    var remove = Memo.button("memo-remove", "remove the last letters");
     remove.setAttribute("aria-label", "Remove the last letters of the text");
-    var reset = element("button", "memo-reset", "reset");
-    reset.type = "button";
+    var reset = Memo.button("memo-reset", "reset");
     reset.setAttribute("aria-label", "Reset the text and the model");
     controls.appendChild(modelLabel);
     controls.appendChild(remove);
     controls.appendChild(reset);
     typed.appendChild(controls);
-    var note = element("p", "memo-note");
-    note.setAttribute("role", "note");
-    note.hidden = true;
-    typed.appendChild(note);
+    var note = Memo.liveNote(typed);
 
     // 2. the RNN reads it
     var reads = stage(2, "The RNN reads it, one character at a time");
@@ -147,63 +108,36 @@
     list.setAttribute("aria-label", "Suggested words, most likely first");
     final.appendChild(list);
 
-    var status = element("p", "memo-status");
-    status.setAttribute("role", "status");
-    var progress = element("progress", "memo-progress");
-    progress.max = 1;
-    progress.hidden = true;
-    var statusText = element("span", "memo-status-text", "The model loads when this figure comes into view.");
-    status.appendChild(progress);
-    status.appendChild(statusText);
-    body.appendChild(status);
+    var status = Memo.liveStatus(body, "The model loads when this figure comes into view.");
 
     var words = null; // class id -> word
     var checkpoints = {}; // model key -> [{text, state, top}], each text a prefix of the next
-    var wanted = null; // {key, text, since}: the latest text asked for, not yet shown
     var loaded = {}; // model keys whose session is ready
-    var busy = false;
-    var started = false;
-    var updates = 0;
+    var queue = Memo.liveQueue(body, suggestions, render, function (error) {
+      status.fail(error, "autocomplete:", "The model could not run: ");
+    });
 
     function setState(state) {
       body.setAttribute("data-state", state);
     }
 
-    function showProgress(fraction, label) {
-      if (body.getAttribute("data-state") === "error") return;
-      progress.hidden = fraction >= 1;
-      progress.value = fraction;
-      statusText.textContent = fraction >= 1 ? "" : label || "loading";
-    }
-
-    function fail(error) {
-      console.error("autocomplete:", error);
-      setState("error");
-      progress.hidden = true;
-      statusText.textContent = "The model could not run: " + (error && error.message ? error.message : String(error));
-    }
-
     function request() {
       var prepared = Memo.prepare(input.value, true);
-      var text = note.textContent;
-      var message = noteFor(prepared);
-      if (message !== text) note.textContent = message;
-      note.hidden = !message;
+      note.show(prepared);
       remove.disabled = !prepared.text;
-      wanted = { key: select.value, text: prepared.text, since: performance.now() };
-      if (started) pump();
+      queue.ask({ key: select.value, text: prepared.text });
     }
 
     function begin() {
-      if (started) return;
-      started = true;
+      if (queue.started) return;
+      queue.started = true;
       request();
     }
 
     async function suggestions(job) {
       if (!job.text) return null;
       if (!loaded[job.key]) setState("loading");
-      var loading = [Memo.session(job.key, "autocomplete", showProgress), words || Memo.vocab()];
+      var loading = [Memo.session(job.key, "autocomplete", status.show), words || Memo.vocab()];
       var parts = await Promise.all(loading);
       var session = parts[0];
       words = parts[1];
@@ -226,34 +160,6 @@
       };
       stack.push({ text: job.text, state: new Float32Array(result.state_out.data), top: top });
       return top;
-    }
-
-    async function pump() {
-      if (busy) return;
-      busy = true;
-      try {
-        while (wanted) {
-          var job = wanted;
-          var top = await suggestions(job);
-          if (job !== wanted) continue; // the reader typed on: show only the latest text
-          wanted = null;
-          render(job, top);
-          updates += 1;
-          body.setAttribute("data-ms", (performance.now() - job.since).toFixed(1));
-          body.setAttribute("data-updates", String(updates));
-          if (top) setState("ready");
-          else if (body.getAttribute("data-state") === "loading") setState("idle");
-        }
-      } catch (error) {
-        wanted = null;
-        fail(error);
-      } finally {
-        busy = false;
-      }
-    }
-
-    function label(word) {
-      return isSpecial(word) ? SPECIAL[word] : word;
     }
 
     function drawCells(text) {
@@ -340,8 +246,8 @@
       drawCells(job.text);
       drawStrip(top);
       drawList(job.text, top);
-      if (!job.text) statusText.textContent = "Type some text to see what the model suggests.";
-      else statusText.textContent = ""; // also clears an earlier error: this run succeeded
+      if (!job.text) status.text.textContent = "Type some text to see what the model suggests.";
+      else status.text.textContent = ""; // also clears an earlier error: this run succeeded
     }
 
     input.addEventListener("input", function () {

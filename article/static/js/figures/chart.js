@@ -1,6 +1,6 @@
 /* chart.js: Memo.LineChart, the small SVG line chart that accuracy.js and curves.js draw with.
- * Not a figure kind: it only defines the helper (used inside the figures' init functions, which run after
- * every script of the page has loaded, so the order of the figure scripts does not matter).
+ * Not a figure kind: a library, loaded before the figure scripts, that only defines the helper (and the
+ * controls and set-up the chart figures share), used inside the figures' init functions.
  *
  *   var chart = Memo.LineChart.create(container, {xLabel, yLabel, height, xLog, xFormat, yFormat,
  *                                                 xDomain, yDomain, xInteger, xZero, xLabelShort, label});
@@ -9,6 +9,9 @@
  *   chart.set(options)   change options (then draw again)
  * Draws at the container's width (redrawn when it changes), a tooltip (textContent only) for the point
  * nearest the pointer or, with the chart focused, the arrow keys.
+ * Also what the chart figures share: begin(figure, defaultSrc) (the body, data-src, the data and
+ * data/published.json), colourClass(key, i), swatch and swatchLabel (legend entries), toggle, choice and
+ * modelToggles (controls).
  */
 (function () {
   "use strict";
@@ -16,20 +19,13 @@
   var Memo = window.Memo;
   if (!Memo) return;
 
-  var NS = "http://www.w3.org/2000/svg";
+  var svg = Memo.svg;
+  var element = Memo.element;
+  var CLASSES = ["memo-gru", "memo-lstm", "memo-nlstm"];
 
-  function svg(tag, attrs, parent) {
-    var node = document.createElementNS(NS, tag);
-    for (var k in attrs) if (attrs[k] != null) node.setAttribute(k, attrs[k]);
-    if (parent) parent.appendChild(node);
-    return node;
-  }
-
-  function element(tag, className, value) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (value != null) node.textContent = value;
-    return node;
+  /** The colour class of model `key`, the i-th drawn: its own where the stylesheet has one. */
+  function colourClass(key, i) {
+    return CLASSES.indexOf("memo-" + key) >= 0 ? "memo-" + key : CLASSES[i % CLASSES.length];
   }
 
   /** Round ticks covering [a, b], about `count` of them. */
@@ -366,23 +362,15 @@
     });
     root.addEventListener("blur", hide);
 
-    if (typeof ResizeObserver === "function") {
-      var last = 0;
-      new ResizeObserver(function () {
-        var w = wrap.clientWidth;
-        if (w && Math.abs(w - last) > 4) {
-          last = w;
-          if (geometry) chart.draw();
-        }
-      }).observe(wrap);
-    }
+    Memo.onWidthChange(wrap, function () {
+      if (geometry) chart.draw();
+    });
     return chart;
   }
 
   /** A toggle button (aria-pressed) that calls onChange(pressed). */
   function toggle(label, pressed, onChange, className) {
-    var b = element("button", "memo-toggle" + (className ? " " + className : ""));
-    b.type = "button";
+    var b = Memo.button("memo-toggle" + (className ? " " + className : ""));
     if (typeof label === "string") b.textContent = label;
     else b.appendChild(label);
     b.setAttribute("aria-pressed", String(!!pressed));
@@ -396,13 +384,9 @@
 
   /** A row of toggles, one of them pressed at a time (radio-like buttons). */
   function choice(labelText, entries, current, onChange) {
-    var bar = element("div", "memo-toggles");
-    bar.setAttribute("role", "group");
-    bar.setAttribute("aria-label", labelText);
-    bar.appendChild(element("span", "memo-toggles-label", labelText + ":"));
+    var bar = Memo.toggleRow(labelText, labelText + ":");
     var buttons = entries.map(function (entry) {
-      var b = element("button", "memo-choice", entry.label);
-      b.type = "button";
+      var b = Memo.button("memo-choice", entry.label);
       b.setAttribute("data-value", entry.value);
       b.setAttribute("aria-pressed", String(entry.value === current));
       b.addEventListener("click", function () {
@@ -417,12 +401,53 @@
     return bar;
   }
 
+  /** A legend entry: text after a swatch (className, dash, options as for swatch), in a span. */
+  function swatchLabel(text, className, dash, options) {
+    var label = element("span");
+    label.appendChild(swatch(className, dash, options));
+    label.appendChild(document.createTextNode(text));
+    return label;
+  }
+
+  /** The "models:" row: a toggle per model ({key, name}, pressed at first) with its colour's swatch;
+   * onChange(key, pressed). */
+  function modelToggles(models, onChange) {
+    var row = Memo.toggleRow("models", "models:");
+    models.forEach(function (m, i) {
+      var b = toggle(swatchLabel(m.name || m.key, colourClass(m.key, i)), true, function (on) {
+        onChange(m.key, on);
+      });
+      b.setAttribute("data-model", m.key);
+      row.appendChild(b);
+    });
+    return row;
+  }
+
+  /** The start of a chart figure: its body (memo-fig, data-state "loading"), its data-src (or defaultSrc)
+   * and `loaded`, a Promise of [that file's JSON, data/published.json's or null where it is missing]. */
+  function begin(figure, defaultSrc) {
+    var body = figure.querySelector(".figure-body");
+    body.classList.add("memo-fig"); // figures.css styles only bodies with this class
+    var src = figure.getAttribute("data-src") || defaultSrc;
+    body.setAttribute("data-state", "loading");
+    var loaded = Promise.all([
+      Memo.load(src),
+      Memo.load("data/published.json").catch(function () {
+        return null;
+      }),
+    ]);
+    return { body: body, src: src, loaded: loaded };
+  }
+
   Memo.LineChart = {
     create: create,
     swatch: swatch,
+    swatchLabel: swatchLabel,
     toggle: toggle,
     choice: choice,
-    element: element,
+    modelToggles: modelToggles,
+    colourClass: colourClass,
+    begin: begin,
     linearTicks: linearTicks,
   };
 })();

@@ -13,12 +13,7 @@
   var Memo = window.Memo;
   if (!Memo) return;
 
-  var CLASSES = ["memo-gru", "memo-lstm", "memo-nlstm"];
   var PUBLISHED_DASH = "6 4";
-
-  function colourClass(key, i) {
-    return CLASSES.indexOf("memo-" + key) >= 0 ? "memo-" + key : CLASSES[i % CLASSES.length];
-  }
 
   function seconds(v) {
     if (v >= 3600) return (v / 3600).toFixed(v >= 36000 ? 0 : 1) + " h";
@@ -34,16 +29,11 @@
   Memo.register("curves", function (figure) {
     var Chart = Memo.LineChart;
     if (!Chart) throw new Error("curves.js needs chart.js (Memo.LineChart)");
-    var body = figure.querySelector(".figure-body");
-    body.classList.add("memo-fig"); // figures.css styles only bodies with this class
-    var src = figure.getAttribute("data-src") || "data/curves.json";
-    body.setAttribute("data-state", "loading");
-    return Promise.all([
-      Memo.load(src),
-      Memo.load("data/published.json").catch(function () {
-        return null;
-      }),
-    ]).then(function (loaded) {
+    var start = Chart.begin(figure, "data/curves.json");
+    var body = start.body;
+    var src = start.src;
+    var colourClass = Chart.colourClass;
+    return start.loaded.then(function (loaded) {
       var curves = loaded[0].models || {};
       var published = loaded[1] && loaded[1].curves ? loaded[1].curves : null;
       var keys = Object.keys(curves);
@@ -55,7 +45,7 @@
 
       body.textContent = "";
       body.classList.add("memo-curves");
-      var controls = Chart.element("div", "memo-controls");
+      var controls = Memo.element("div", "memo-controls");
       body.appendChild(controls);
       controls.appendChild(
         Chart.choice("x-axis", [{ value: "step", label: "mini-batches" }, { value: "seconds", label: "wall-clock time" }], state.x, function (v) {
@@ -68,50 +58,31 @@
         draw();
       });
       controls.appendChild(scaleRow);
-
-      var modelRow = Chart.element("div", "memo-toggles");
-      modelRow.setAttribute("role", "group");
-      modelRow.setAttribute("aria-label", "models");
-      modelRow.appendChild(Chart.element("span", "memo-toggles-label", "models:"));
-      keys.forEach(function (key, i) {
-        var label = Chart.element("span");
-        label.appendChild(Chart.swatch(colourClass(key, i)));
-        label.appendChild(document.createTextNode(curves[key].name || key));
-        var b = Chart.toggle(label, true, function (on) {
-          state.models[key] = on;
-          draw();
-        });
-        b.setAttribute("data-model", key);
-        modelRow.appendChild(b);
-      });
-      controls.appendChild(modelRow);
-
-      var lossRow = Chart.element("div", "memo-toggles");
-      lossRow.setAttribute("role", "group");
-      lossRow.setAttribute("aria-label", "curves");
-      lossRow.appendChild(Chart.element("span", "memo-toggles-label", "loss:"));
-      var tl = Chart.element("span");
-      tl.appendChild(Chart.swatch("memo-baseline", null, { thin: true, faded: true }));
-      tl.appendChild(document.createTextNode("training"));
-      lossRow.appendChild(
-        Chart.toggle(tl, true, function (on) {
-          state.train = on;
-          draw();
-        }, "memo-train-toggle")
+      controls.appendChild(
+        Chart.modelToggles(
+          keys.map(function (key) {
+            return { key: key, name: curves[key].name };
+          }),
+          function (key, on) {
+            state.models[key] = on;
+            draw();
+          }
+        )
       );
-      var vl = Chart.element("span");
-      vl.appendChild(Chart.swatch("memo-baseline", null, { markers: true }));
-      vl.appendChild(document.createTextNode("validation"));
-      lossRow.appendChild(
-        Chart.toggle(vl, true, function (on) {
-          state.valid = on;
+
+      var lossRow = Memo.toggleRow("curves", "loss:");
+      /** The toggle of the training (name "train") or validation ("valid") curves: state[name]. */
+      function lossToggle(name, text, swatchOptions) {
+        var b = Chart.toggle(Chart.swatchLabel(text, "memo-baseline", null, swatchOptions), true, function (on) {
+          state[name] = on;
           draw();
-        }, "memo-valid-toggle")
-      );
+        }, "memo-" + name + "-toggle");
+        lossRow.appendChild(b);
+      }
+      lossToggle("train", "training", { thin: true, faded: true });
+      lossToggle("valid", "validation", { markers: true });
       if (published) {
-        var pl = Chart.element("span");
-        pl.appendChild(Chart.swatch("memo-baseline", PUBLISHED_DASH));
-        pl.appendChild(document.createTextNode("the original’s published curves (text8)"));
+        var pl = Chart.swatchLabel("the original’s published curves (text8)", "memo-baseline", PUBLISHED_DASH);
         var pb = Chart.toggle(pl, false, function (on) {
           state.published = on;
           if (on && !state.log) {
@@ -129,13 +100,24 @@
       controls.appendChild(lossRow);
 
       var chart = Chart.create(body, { yLabel: "cross entropy", xZero: true, label: "" });
-      var note = Chart.element("p", "memo-chart-note");
+      var note = Memo.element("p", "memo-chart-note");
       body.appendChild(note);
 
       function zip(xs, ys) {
         var out = [];
         for (var i = 0; i < xs.length && i < ys.length; i++) if (ys[i] != null && xs[i] != null) out.push([xs[i], ys[i]]);
         return out;
+      }
+
+      /** How far the longest of the models' curves (curve(key), with step and seconds) runs on the x-axis shown. */
+      function lastX(curve) {
+        var end = 0;
+        keys.forEach(function (k) {
+          var c = curve(k);
+          var xs = (c && c[state.x]) || [];
+          if (xs.length) end = Math.max(end, xs[xs.length - 1]);
+        });
+        return state.x === "step" ? count(end) + " mini-batches" : seconds(end);
       }
 
       function draw() {
@@ -179,24 +161,12 @@
         body.setAttribute("data-series", String(series.length));
         body.setAttribute("data-x", state.x);
         body.setAttribute("data-log", String(state.log));
-        var ourEnd = 0;
-        keys.forEach(function (k) {
-          var xs = curves[k][state.x] || [];
-          if (xs.length) ourEnd = Math.max(ourEnd, xs[xs.length - 1]);
-        });
-        var text =
-          "Our models (solid) train for " + (state.x === "step" ? count(ourEnd) + " mini-batches" : seconds(ourEnd)) + ".";
+        var text = "Our models (solid) train for " + lastX(function (k) { return curves[k]; }) + ".";
         if (published) {
-          var theirEnd = 0;
-          keys.forEach(function (k) {
-            var c = published[k] && published[k].train;
-            var xs = (c && c[state.x]) || [];
-            if (xs.length) theirEnd = Math.max(theirEnd, xs[xs.length - 1]);
-          });
           text +=
             " The original’s (dashed; published data of A. Madsen, Distill 2019, MIT licence) were trained and " +
             "validated on text8 for " +
-            (state.x === "step" ? count(theirEnd) + " mini-batches" : seconds(theirEnd)) +
+            lastX(function (k) { return published[k] && published[k].train; }) +
             " on a GPU, with larger models and mini-batches: compare the shapes, not the values.";
         }
         note.textContent = text;

@@ -16,7 +16,7 @@
   /** Share of the output's connectivity that lies on the word being completed (its space and letters). */
   function shareInWord(text, rows, index) {
     var row = rows[index] || [];
-    var start = Math.max(0, Memo.PassageView.wordAt(text, index).start);
+    var start = Math.max(0, Memo.wordAt(text, index).start);
     var inside = 0;
     var total = 0;
     for (var i = 0; i <= index && i < row.length; i++) {
@@ -38,16 +38,12 @@
     if (!(chars > 0)) chars = 70;
     var links = View.integers(figure.getAttribute("data-links"));
     body.setAttribute("data-state", "loading");
-    var pending = null;
-    var early = function (event) {
-      if (event.detail && event.detail.position >= 0) pending = event.detail.position;
-    };
-    figure.addEventListener("memo:select", early);
+    var early = View.earlySelection(figure);
 
     return Promise.all([Memo.load(src), Memo.vocab()]).then(function (loaded) {
       var passage = loaded[0];
       var words = loaded[1];
-      figure.removeEventListener("memo:select", early);
+      var pending = early();
       var data = passage.models[key];
       if (!data) throw new Error("passage “" + id + "” has no model “" + key + "”");
       var text = passage.text;
@@ -66,9 +62,9 @@
       var controls = view.controls(links, {
         label: function (i) {
           var kind = shareInWord(text, spec.rows, i) < 0.5 ? "long-term context" : "short-term context";
-          var label = document.createElement("span");
+          var label = Memo.element("span");
           label.appendChild(document.createTextNode(kind + ": index " + i + " "));
-          label.appendChild(View.element("span", "memo-fragment", View.fragment(text, i)));
+          label.appendChild(Memo.element("span", "memo-fragment", View.fragment(text, i)));
           return label;
         },
       });

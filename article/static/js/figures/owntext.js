@@ -17,43 +17,9 @@
     "The children walked to the old school by the river every morning, and in the evening they walked home again.";
   var DEBOUNCE_MS = 150;
 
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text != null) node.textContent = text;
-    return node;
-  }
-
-  function percent(p) {
-    var value = p * 100;
-    return (value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)) + "%";
-  }
-
-  function noteFor(prepared) {
-    var parts = [];
-    if (prepared.dropped) {
-      parts.push(
-        prepared.dropped + (prepared.dropped === 1 ? " character was" : " characters were") +
-          " dropped: the models read only the letters a–z, digits (spelled out) and spaces."
-      );
-    }
-    if (prepared.cut) {
-      parts.push("The text was cut to its first " + Memo.MAX_TEXT + " characters (" + prepared.cut + " more were not read).");
-    }
-    return parts.join(" ");
-  }
-
-  /** The word character `position` of `text` belongs to; a space belongs to the word after it. */
-  function wordAt(text, position) {
-    var start = text[position] === " " ? position + 1 : text.lastIndexOf(" ", position) + 1;
-    var end = text.indexOf(" ", start);
-    return text.slice(start, end < 0 ? text.length : end);
-  }
-
-  var SPECIAL = { "<eos>": "(end of text)", "<unknown>": "(an unknown word)" };
-  function label(word) {
-    return Object.prototype.hasOwnProperty.call(SPECIAL, word) ? SPECIAL[word] : word;
-  }
+  var element = Memo.element;
+  var percent = Memo.percent;
+  var label = Memo.wordLabel;
 
   Memo.register("owntext", function (figure, Memo) {
     var manifest = Memo.manifest;
@@ -62,28 +28,12 @@
     var defaultText = figure.getAttribute("data-text") || DEFAULT_TEXT;
     var uid = "memo-own-" + Math.random().toString(36).slice(2, 8);
 
-    var body = figure.querySelector(".figure-body");
-    if (!body) {
-      body = element("div", "figure-body");
-      figure.insertBefore(body, figure.firstChild);
-    }
-    body.textContent = "";
-    body.classList.add("memo-live", "memo-owntext");
-    body.setAttribute("data-state", "idle");
-    body.setAttribute("data-updates", "0");
+    var body = Memo.liveBody(figure, "memo-owntext");
 
-    var input = element("textarea", "memo-input");
-    input.id = uid + "-input";
-    input.rows = 3;
-    input.value = defaultText;
-    input.spellcheck = false;
-    input.setAttribute("autocomplete", "off");
-    input.setAttribute("autocapitalize", "off");
-    input.setAttribute("aria-label", "Your text; every model's connectivity updates as you type");
+    var input = Memo.textInput(uid + "-input", 3, defaultText, "Your text; every model's connectivity updates as you type");
     body.appendChild(input);
     var controls = element("div", "memo-controls");
-    var reset = element("button", "memo-reset", "reset");
-    reset.type = "button";
+    var reset = Memo.button("memo-reset", "reset");
     reset.setAttribute("aria-label", "Reset the text");
     var hint = element(
       "span",
@@ -93,20 +43,9 @@
     controls.appendChild(reset);
     controls.appendChild(hint);
     body.appendChild(controls);
-    var note = element("p", "memo-note");
-    note.setAttribute("role", "note");
-    note.hidden = true;
-    body.appendChild(note);
+    var note = Memo.liveNote(body);
 
-    var status = element("p", "memo-status");
-    status.setAttribute("role", "status");
-    var progress = element("progress", "memo-progress");
-    progress.max = 1;
-    progress.hidden = true;
-    var statusText = element("span", "memo-status-text", "The models load when this figure comes into view.");
-    status.appendChild(progress);
-    status.appendChild(statusText);
-    body.appendChild(status);
+    var status = Memo.liveStatus(body, "The models load when this figure comes into view.");
 
     var panels = models.map(function (m) {
       var panel = element("div", "memo-panel");
@@ -138,10 +77,9 @@
     var drawn = null; // the text the panels' characters show
     var selected = -1;
     var cache = {}; // "key|position" -> result, for the current text
-    var wanted = null; // {text, position, since}
-    var busy = false;
-    var started = false;
-    var updates = 0;
+    var queue = Memo.liveQueue(body, update, render, function (error) {
+      status.fail(error, "owntext:", "The models could not run: ");
+    });
     var debounce = null;
     var loadedModels = false;
 
@@ -156,17 +94,8 @@
         fractions[key] = fraction;
         var keys = Object.keys(fractions);
         var mean = keys.reduce(function (s, k) { return s + fractions[k]; }, 0) / models.length;
-        progress.hidden = mean >= 1;
-        progress.value = mean;
-        statusText.textContent = mean >= 1 ? "" : what || "loading";
+        status.show(mean, what);
       };
-    }
-
-    function fail(error) {
-      console.error("owntext:", error);
-      setState("error");
-      progress.hidden = true;
-      statusText.textContent = "The models could not run: " + (error && error.message ? error.message : String(error));
     }
 
     function drawText() {
@@ -191,13 +120,11 @@
     function takeText() {
       debounce = null;
       var prepared = Memo.prepare(input.value, false);
-      var message = noteFor(prepared);
-      if (note.textContent !== message) note.textContent = message;
-      note.hidden = !message;
+      note.show(prepared);
       if (prepared.text !== text) {
         text = prepared.text;
         cache = {};
-        if (!updates) drawText(); // later the old colours stay until the new ones are ready
+        if (!queue.updates) drawText(); // later the old colours stay until the new ones are ready
         selected = text.length - 1; // a new text: the prediction at its end, where the reader types
       }
       ask();
@@ -206,19 +133,18 @@
     function select(position) {
       if (!text) return;
       position = Math.max(0, Math.min(text.length - 1, position));
-      if (position === selected && wanted === null) return;
+      if (position === selected && queue.wanted === null) return;
       selected = position;
       ask();
     }
 
     function ask() {
-      wanted = { text: text, position: selected, since: performance.now() };
-      if (started) pump();
+      queue.ask({ text: text, position: selected });
     }
 
     function begin() {
-      if (started) return;
-      started = true;
+      if (queue.started) return;
+      queue.started = true;
       ask();
     }
 
@@ -241,7 +167,7 @@
     async function compute(job) {
       await loadAll();
       var ort = Memo.ort;
-      var word = wordAt(job.text, job.position);
+      var word = Memo.wordAt(job.text, job.position).word;
       var id = wordIds.has(word) ? wordIds.get(word) : -1;
       var target = id >= 2 ? id : -1; // 0 <eos> and 1 <unknown> are not words to explain
       var results = {};
@@ -249,7 +175,7 @@
         var key = models[i].key;
         var id2 = key + "|" + job.position;
         if (!cache[id2]) {
-          if (job !== wanted) return null; // the reader moved on: skip the other models' runs
+          if (job !== queue.wanted) return null; // the reader moved on: skip the other models' runs
           var session = await Memo.session(key, "connectivity");
           var chars = Memo.encode(job.text.slice(0, job.position + 1));
           var out = await Memo.run(session, {
@@ -273,37 +199,18 @@
       return results;
     }
 
-    async function pump() {
-      if (busy) return;
-      busy = true;
-      try {
-        while (wanted) {
-          var job = wanted;
-          var results = job.text && job.position >= 0 && job.position < job.text.length ? await compute(job) : {};
-          if (job !== wanted) continue;
-          wanted = null;
-          if (results === null) continue;
-          render(job, results);
-          updates += 1;
-          body.setAttribute("data-ms", (performance.now() - job.since).toFixed(1));
-          body.setAttribute("data-updates", String(updates));
-          if (job.text) setState("ready");
-          else if (body.getAttribute("data-state") === "loading") setState("idle");
-        }
-      } catch (error) {
-        wanted = null;
-        fail(error);
-      } finally {
-        busy = false;
-      }
+    /** The connectivity of every model for a job, {} for no text; null when the reader moved on meanwhile
+     * (a job the queue no longer shows). */
+    function update(job) {
+      return job.text && job.position >= 0 && job.position < job.text.length ? compute(job) : {};
     }
 
     function render(job, results) {
-      statusText.textContent = "";
+      status.text.textContent = "";
       if (!job.text) {
         if (drawn !== job.text) drawText();
         body.removeAttribute("data-selected");
-        statusText.textContent = "Type some text to see its connectivity.";
+        status.text.textContent = "Type some text to see its connectivity.";
         return;
       }
       if (drawn !== job.text) drawText();

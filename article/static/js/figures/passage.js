@@ -20,18 +20,9 @@
 
   var PUBLISHED = "data/published.json";
 
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text != null) node.textContent = text;
-    return node;
-  }
-
-  function button(className, text) {
-    var node = element("button", className, text);
-    node.type = "button";
-    return node;
-  }
+  var element = Memo.element;
+  var button = Memo.button;
+  var wordAt = Memo.wordAt;
 
   function integers(value) {
     return String(value || "")
@@ -43,20 +34,6 @@
       .filter(function (n) {
         return n >= 0;
       });
-  }
-
-  /** The word that output index `index` of `text` asks for: the space before a word belongs to it. */
-  function wordAt(text, index) {
-    var start = text.lastIndexOf(" ", index); // index of the space opening the word (-1: none)
-    var end = text.indexOf(" ", index + 1);
-    if (end < 0) end = text.length;
-    return {
-      start: start,
-      end: end,
-      word: text.slice(start + 1, end),
-      read: text.slice(start + 1, index + 1),
-      rest: text.slice(index + 1, end),
-    };
   }
 
   /** "gramma|r": the letters of the word read at `index`, a bar, the letters still to come. */
@@ -140,7 +117,7 @@
       for (var i = 0; i < length; i++) {
         var c = text[i];
         if (c === " " || !word) {
-          if (word) box.appendChild(document.createElement("wbr"));
+          if (word) box.appendChild(element("wbr"));
           word = element("span", "memo-word");
           box.appendChild(word);
         }
@@ -341,6 +318,20 @@
     return view;
   }
 
+  /** Remembers the last position a link selects (memo:select) on a figure whose view is not drawn yet:
+   * -> a function that stops listening and returns that position (null: none). */
+  function earlySelection(figure) {
+    var pending = null;
+    var early = function (event) {
+      if (event.detail && event.detail.position >= 0) pending = event.detail.position;
+    };
+    figure.addEventListener("memo:select", early);
+    return function () {
+      figure.removeEventListener("memo:select", early);
+      return pending;
+    };
+  }
+
   /** Panel spec of one of our models' entry in a passage file. */
   function ourPanel(passage, key, data, words) {
     var rows = Memo.decodeRows(data.connectivity);
@@ -393,15 +384,13 @@
 
   Memo.PassageView = {
     create: create,
-    wordAt: wordAt,
     fragment: fragment,
     legend: legend,
     ourPanel: ourPanel,
     publishedPanel: publishedPanel,
     modelName: modelName,
     integers: integers,
-    element: element,
-    button: button,
+    earlySelection: earlySelection,
   };
 
   Memo.register("passage", function (figure) {
@@ -414,11 +403,7 @@
     var src = figure.getAttribute("data-src") || "data/passages/" + figure.getAttribute("data-passage") + ".json";
     body.setAttribute("data-state", "loading");
     // A link may select a position before the data is here: remember the last one.
-    var pending = null;
-    var early = function (event) {
-      if (event.detail && event.detail.position >= 0) pending = event.detail.position;
-    };
-    figure.addEventListener("memo:select", early);
+    var early = earlySelection(figure);
 
     return Promise.all([
       Memo.load(src),
@@ -430,7 +415,7 @@
       var passage = loaded[0];
       var words = loaded[1];
       var published = loaded[2];
-      figure.removeEventListener("memo:select", early);
+      var pending = early();
       var keys = (figure.getAttribute("data-models") || Object.keys(passage.models).join(","))
         .split(",")
         .map(function (k) {

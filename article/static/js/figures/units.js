@@ -12,22 +12,9 @@
   var Memo = window.Memo;
   if (!Memo) return;
 
-  var NS = "http://www.w3.org/2000/svg";
+  var svg = Memo.svg;
+  var element = Memo.element;
   var counter = 0;
-
-  function svg(tag, attrs, parent) {
-    var node = document.createElementNS(NS, tag);
-    for (var k in attrs) if (attrs[k] != null) node.setAttribute(k, attrs[k]);
-    if (parent) parent.appendChild(node);
-    return node;
-  }
-
-  function element(tag, className, value) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (value != null) node.textContent = value;
-    return node;
-  }
 
   /** A drawing surface: wires with arrowheads, gate boxes, operation circles, math labels. */
   function Drawing(viewBox, label) {
@@ -343,16 +330,13 @@
     body.classList.add("memo-fig"); // figures.css styles only bodies with this class
     body.textContent = "";
     body.classList.add("memo-units");
-    var bar = element("div", "memo-toggles");
-    bar.setAttribute("role", "group");
-    bar.setAttribute("aria-label", "recurrent unit");
+    var bar = Memo.toggleRow("recurrent unit");
     body.appendChild(bar);
     var stage = element("div", "memo-units-stage");
     body.appendChild(stage);
     var drawn = {};
     var buttons = UNITS.map(function (unit, i) {
-      var b = element("button", "memo-unit", unit.name);
-      b.type = "button";
+      var b = Memo.button("memo-unit", unit.name);
       b.setAttribute("data-unit", unit.key);
       b.setAttribute("aria-pressed", "false");
       b.addEventListener("click", function () {

@@ -10,7 +10,7 @@
   var Memo = window.Memo;
   if (!Memo) return;
 
-  var NS = "http://www.w3.org/2000/svg";
+  var svg = Memo.svg;
   var H = 226;
   var LEFT = 52;
   var RIGHT = 14;
@@ -18,23 +18,11 @@
   var BARS = 118; // height of the bar area
   var CELL_Y = TOP + BARS + 34;
 
-  function svg(tag, attrs, parent) {
-    var node = document.createElementNS(NS, tag);
-    for (var k in attrs) if (attrs[k] != null) node.setAttribute(k, attrs[k]);
-    if (parent) parent.appendChild(node);
-    return node;
-  }
   function text(parent, x, y, value, attrs) {
     var node = svg("text", attrs || {}, parent);
     node.setAttribute("x", x);
     node.setAttribute("y", y);
     node.textContent = value;
-    return node;
-  }
-  function element(tag, className, value) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (value != null) node.textContent = value;
     return node;
   }
   function share(v) {
@@ -73,13 +61,9 @@
         return String(c.label || "scale " + c.scale);
       });
       var prefix = commonPrefix(labels);
-      var controls = element("div", "memo-toggles");
-      controls.setAttribute("role", "group");
-      controls.setAttribute("aria-label", prefix ? prefix.trim() : "cases");
-      if (prefix) controls.appendChild(element("span", "memo-toggles-label", prefix.trim() + ":"));
+      var controls = Memo.toggleRow(prefix ? prefix.trim() : "cases", prefix ? prefix.trim() + ":" : null);
       var caseButtons = labels.map(function (label, i) {
-        var b = element("button", "memo-case", prefix ? label.slice(prefix.length) : label);
-        b.type = "button";
+        var b = Memo.button("memo-case", prefix ? label.slice(prefix.length) : label);
         b.setAttribute("aria-pressed", "false");
         b.setAttribute("aria-label", label);
         b.addEventListener("click", function () {
@@ -89,13 +73,9 @@
         return b;
       });
       body.appendChild(controls);
-      var scaleControls = element("div", "memo-toggles");
-      scaleControls.setAttribute("role", "group");
-      scaleControls.setAttribute("aria-label", "bar scale");
-      scaleControls.appendChild(element("span", "memo-toggles-label", "bar height:"));
+      var scaleControls = Memo.toggleRow("bar scale", "bar height:");
       var scaleButtons = ["linear", "logarithmic"].map(function (name) {
-        var b = element("button", "memo-scale", name);
-        b.type = "button";
+        var b = Memo.button("memo-scale", name);
         b.setAttribute("data-scale", name);
         b.addEventListener("click", function () {
           logScale = name === "logarithmic";
@@ -108,12 +88,12 @@
 
       var root = svg("svg", { role: "img", tabindex: "0" });
       body.appendChild(root);
-      var readout = element("p", "memo-vanishing-readout");
+      var readout = Memo.element("p", "memo-vanishing-readout");
       readout.setAttribute("aria-live", "polite");
       body.appendChild(readout);
       if (data.units) {
         body.appendChild(
-          element(
+          Memo.element(
             "p",
             "memo-chart-note",
             "A vanilla RNN (tanh, " + data.units + " units) with random recurrent weights, unrolled over " + T +
@@ -279,16 +259,7 @@
         event.preventDefault();
         read(next);
       });
-      if (typeof ResizeObserver === "function") {
-        var lastWidth = 0;
-        new ResizeObserver(function () {
-          var w = body.clientWidth;
-          if (w && Math.abs(w - lastWidth) > 4) {
-            lastWidth = w;
-            draw();
-          }
-        }).observe(body);
-      }
+      Memo.onWidthChange(body, draw);
 
       function choose(i) {
         current = i;
