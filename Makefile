@@ -49,7 +49,7 @@ node_modules/.installed: package.json package-lock.json
 $(RUN)/dataset.json: $(INSTALLED) build/corpus.py build/dataset.py build/profiles.py
 	$(PY) -m build.dataset
 
-$(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py $(UNIT_SOURCES)
+$(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/fused.py $(UNIT_SOURCES)
 	$(PY) -m build.train --model $*
 
 $(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py

@@ -1,9 +1,11 @@
 """Time one training step (forward, backward, Adam) per unit at a profile's shapes.
 
 Ours is the pipeline's own step (build.model.Model.loss: the dense layer only on counted positions).
-The baseline, written out below, is the plain textbook PyTorch step: logits at every position, then
-cross entropy with ignore_index. Both run in this process on the same batch, and the table prints the
-ratio baseline / ours (above 1: ours is faster).
+Fused is the same step with the output layer and its cross entropy fused in chunks (build/fused.py,
+`Model.loss(fused=True)`: never all [N, V] logits at once; the training default on CUDA). The baseline,
+written out below, is the plain textbook PyTorch step: logits at every position, then cross entropy with
+ignore_index. All three run in this process on the same batch, and the table prints the ratios
+baseline / ours and baseline / fused (above 1: faster than the baseline).
 
     python bench/train_step.py                  # the small profile (CPU default)
     python bench/train_step.py --profile paper  # the original's shapes (meant for a GPU)
@@ -36,6 +38,11 @@ def plain_step(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torc
 
 def our_step(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     total, count, _ = model.loss(chars, targets)
+    return total / count
+
+
+def fused_step(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    total, count, _ = model.loss(chars, targets, fused=True)
     return total / count
 
 
@@ -83,17 +90,18 @@ def main() -> None:
         f"profile {profile.name}: batch {profile.batch_size} x {profile.max_length} characters, "
         f"{profile.vocab_size:,} classes, on {describe_device(device)}, torch {torch.__version__}"
     )
-    print("| unit | units x layers | plain PyTorch ms/step | ours ms/step | ratio |")
-    print("|---|---|---|---|---|")
+    print("| unit | units x layers | plain PyTorch ms/step | ours ms/step | ratio | fused ms/step | ratio |")
+    print("|---|---|---|---|---|---|---|")
     for config in profile.models:
         times = {}
-        for name, step in (("plain", plain_step), ("ours", our_step)):
+        for name, step in (("plain", plain_step), ("ours", our_step), ("fused", fused_step)):
             torch.manual_seed(profile.train_seed)
             model = Model.for_profile(profile, config.key).to(device)
             times[name] = time_steps(step, model, chars, targets, args.repeats, device)
         print(
             f"| {config.name} | {config.units} x {config.layers} | {times['plain'] * 1e3:.1f} | "
-            f"{times['ours'] * 1e3:.1f} | {times['plain'] / times['ours']:.2f} |",
+            f"{times['ours'] * 1e3:.1f} | {times['plain'] / times['ours']:.2f} | "
+            f"{times['fused'] * 1e3:.1f} | {times['plain'] / times['fused']:.2f} |",
             flush=True,
         )
 

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from build.dataset import ALPHABET, EOS, UNKNOWN
+from build.fused import linear_cross_entropy
 from build.profiles import ModelConfig, Profile
 from build.units import RecurrentUnit, unit_class
 
@@ -37,16 +38,22 @@ class Model(nn.Module):
         return self.dense(self.hidden(chars, state)[0])
 
     def loss(
-        self, chars: torch.Tensor, targets: torch.Tensor
+        self, chars: torch.Tensor, targets: torch.Tensor, fused: bool = False, chunk: int | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Summed cross entropy, number of counted positions and correct top-1 predictions.
 
         Positions whose target is <eos> or <unknown> are not counted; the dense layer runs only on the
-        counted ones, which saves the work of the padding and of the unknown words.
+        counted ones, which saves the work of the padding and of the unknown words. `fused` computes the
+        same three numbers with build.fused.linear_cross_entropy, which never holds the logits of all
+        counted positions at once (`chunk` positions at a time; default: by the vocabulary's size).
         """
         mask = targets > UNKNOWN
-        logits = self.dense(self.hidden(chars)[0][mask])
+        hidden = self.hidden(chars)[0][mask]
         wanted = targets[mask].long()
+        if fused:
+            total, correct = linear_cross_entropy(hidden, self.dense.weight, self.dense.bias, wanted, chunk)
+            return total, mask.sum(), correct
+        logits = self.dense(hidden)
         total = F.cross_entropy(logits, wanted, reduction="sum")
         correct = (logits.argmax(-1) == wanted).sum()
         return total, mask.sum(), correct

@@ -6,6 +6,10 @@ same weights as one that was never interrupted. Writes, per model, in <run>/<mod
   checkpoint.pt  the latest state (weights, Adam, step, clock), replaced atomically
   losses.csv     step, seconds, train_loss, valid_loss (valid_loss at intervals)
   model.pt       the final weights and what produced them (Make's target for this stage)
+
+Two paths compute the same loss: "fused" (build/fused.py: the output layer and its cross entropy in
+chunks, never all logits at once; the default on CUDA) and "reference" (plain PyTorch; the default on the
+CPU, whose results it leaves unchanged, and `--reference` anywhere). Checkpoints record theirs.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from build.profiles import Profile
 
 CHECKPOINT_FORMAT = 1
 CSV_FIELDS = ["step", "seconds", "train_loss", "valid_loss"]
+PATHS = ("fused", "reference")
 
 
 class CheckpointError(RuntimeError):
@@ -40,6 +45,18 @@ def pick_device(requested: str | None = None) -> torch.device:
     if requested:
         return torch.device(requested)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def default_path(device: torch.device) -> str:
+    """Fused on CUDA, where the [N, V] logits are half of a step's time; on the CPU plain PyTorch, so the
+    small profile's numbers and checkpoints stay exactly what they were (fused agrees only to rounding)."""
+    return "fused" if device.type == "cuda" else "reference"
+
+
+def trained_path(payload: dict) -> str:
+    """The path a checkpoint was trained on; those written before the fused path existed lack the field
+    and were plain PyTorch. Kept out of `identity`, whose every field an older checkpoint must match."""
+    return payload.get("path", "reference")
 
 
 def describe_device(device: torch.device) -> str:
@@ -123,7 +140,9 @@ def to_batch(
 
 
 @torch.no_grad()
-def validation_loss(model: Model, data: Dataset, profile: Profile, device: torch.device) -> float:
+def validation_loss(
+    model: Model, data: Dataset, profile: Profile, device: torch.device, fused: bool = False
+) -> float:
     """Mean masked cross entropy over the first `validation_batches` mini-batches of the validation split."""
     model.eval()
     total, count = 0.0, 0
@@ -131,7 +150,8 @@ def validation_loss(model: Model, data: Dataset, profile: Profile, device: torch
     for start in range(0, profile.validation_batches * profile.batch_size, profile.batch_size):
         if start >= len(rows):
             break
-        loss, n, _ = model.loss(*to_batch(data, "valid", rows[start : start + profile.batch_size], device))
+        chars, targets = to_batch(data, "valid", rows[start : start + profile.batch_size], device)
+        loss, n, _ = model.loss(chars, targets, fused=fused)
         total, count = total + loss.item(), count + int(n)
     model.train()
     return total / max(count, 1)
@@ -151,9 +171,18 @@ def train(
     device: torch.device | None = None,
     on_step: Callable[[int], None] | None = None,
     progress: bool = True,
+    path: str | None = None,
 ) -> Path:
-    """Train model `key` of `profile` to `profile.steps`, resuming from its checkpoint; returns model.pt."""
+    """Train model `key` of `profile` to `profile.steps`, resuming from its checkpoint; returns model.pt.
+
+    `path` is "fused" or "reference"; None means the device's default for a new run and the checkpoint's
+    own path for a resumed one (a run never changes path midway: its weights would depend on where it
+    was interrupted). An explicit `path` that differs from the checkpoint's is an error.
+    """
     device = device or pick_device()
+    if path is not None and path not in PATHS:
+        raise ValueError(f"path must be one of {PATHS}, not {path!r}")
+    training_path = path or default_path(device)
     data = dataset_stage.load(profile)
     directory = model_dir(profile, key)
     directory.mkdir(parents=True, exist_ok=True)
@@ -170,6 +199,12 @@ def train(
     step, elapsed = 0, 0.0
     if checkpoint_path.exists():
         payload = read_checkpoint(checkpoint_path, expected)
+        if path is not None and trained_path(payload) != path:
+            raise CheckpointError(
+                f"{checkpoint_path}: trained on the {trained_path(payload)} path, but this run asks for the "
+                f"{path} path; delete {directory} to train it afresh on that path"
+            )
+        training_path = trained_path(payload)
         if payload["step"] > profile.steps:
             raise CheckpointError(
                 f"{checkpoint_path}: already at step {payload['step']}, past this profile's {profile.steps} "
@@ -190,6 +225,7 @@ def train(
             "identity": expected,
             "step": step,
             "elapsed": elapsed,
+            "path": training_path,
             "weights": model.state_dict(),
         }
         save_atomic({**payload, "optimizer": optimizer.state_dict()}, checkpoint_path)
@@ -199,7 +235,11 @@ def train(
                 final_path,
             )
 
-    print(f"{key}: training {profile.model(key).name} on {describe_device(device)} for {profile.steps} steps")
+    fused = training_path == "fused"
+    print(
+        f"{key}: training {profile.model(key).name} on {describe_device(device)} for {profile.steps} steps "
+        f"({training_path} path)"
+    )
     model.train()
     with open(csv_path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
@@ -213,7 +253,8 @@ def train(
             rows_of_batch = batch_indices(
                 step, len(data.inputs["train"]), profile.batch_size, profile.train_seed
             )
-            loss_sum, count, _ = model.loss(*to_batch(data, "train", rows_of_batch, device))
+            chars, targets = to_batch(data, "train", rows_of_batch, device)
+            loss_sum, count, _ = model.loss(chars, targets, fused=fused)
             loss = loss_sum / count
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -222,7 +263,7 @@ def train(
             step += 1
             valid = ""
             if step % profile.validate_every == 0 or step == profile.steps or step == 1:
-                valid = f"{validation_loss(model, data, profile, device):.5f}"
+                valid = f"{validation_loss(model, data, profile, device, fused):.5f}"
                 last_valid = valid
             elapsed += time.perf_counter() - started
             writer.writerow(
@@ -292,6 +333,7 @@ def trained_summary(config: profiles.ModelConfig, payload: dict) -> dict:
         "steps": payload["step"],
         "training_seconds": round(payload["elapsed"], 2),
         "device": payload["device"],
+        "path": trained_path(payload),
     }
 
 
@@ -301,6 +343,11 @@ def main() -> None:
     parser.add_argument("--model", required=True, help="model key, e.g. gru, lstm, nlstm")
     parser.add_argument("--steps", type=int, help="train to this many steps instead of the profile's")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when present)")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="plain PyTorch for the output layer even on CUDA, where the fused path is the default",
+    )
     args = parser.parse_args()
     profile = profiles.from_arguments(args)
     if args.steps:
@@ -308,7 +355,8 @@ def main() -> None:
     if torch.cuda.is_available():
         torch.backends.cudnn.deterministic = True
     try:
-        train(profile, args.model, pick_device(args.device), progress=True)
+        path = "reference" if args.reference else None
+        train(profile, args.model, pick_device(args.device), progress=True, path=path)
     except (CheckpointError, FileNotFoundError, KeyError, ValueError) as error:
         sys.exit(f"error: {error}")
 
