@@ -95,7 +95,15 @@ retrain:
 	rm -rf $(RUN)/$(MODEL)
 	$(MAKE) article
 
-test: $(INSTALLED)
+# The browser tests drive Debian's Chromium (Playwright never downloads one): installed here when
+# running as root with apt, otherwise the message says what to run.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update && apt-get install -y --no-install-recommends chromium; \
+	else echo "the browser tests need Debian's Chromium at $@: sudo apt-get install chromium"; exit 1; fi
+
+test: $(INSTALLED) $(CHROMIUM)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
