@@ -4,8 +4,9 @@ Ours is the pipeline's own step (build.model.Model.loss: the dense layer only on
 Fused is the same step with the output layer and its cross entropy fused in chunks (build/fused.py,
 `Model.loss(fused=True)`: never all [N, V] logits at once; the training default on CUDA). The baseline,
 written out below, is the plain textbook PyTorch step: logits at every position, then cross entropy with
-ignore_index. All three run in this process on the same batch, and the table prints the ratios
-baseline / ours and baseline / fused (above 1: faster than the baseline).
+ignore_index. Kernels is fused with the unit's Triton time step too (the Nested LSTM's,
+build/kernels/nlstm.py; CUDA only, the other columns run its loop over `step`). All run in this process
+on the same batch, and the table prints the ratios of the baseline to each (above 1: faster).
 
     python bench/train_step.py                  # the small profile (CPU default)
     python bench/train_step.py --profile paper  # the original's shapes (meant for a GPU)
@@ -90,18 +91,33 @@ def main() -> None:
         f"profile {profile.name}: batch {profile.batch_size} x {profile.max_length} characters, "
         f"{profile.vocab_size:,} classes, on {describe_device(device)}, torch {torch.__version__}"
     )
-    print("| unit | units x layers | plain PyTorch ms/step | ours ms/step | ratio | fused ms/step | ratio |")
-    print("|---|---|---|---|---|---|---|")
+    if device.type != "cuda":
+        print(f"kernels: the Triton time steps are CUDA-only, not timed on {device.type}")
+    print(
+        "| unit | units x layers | plain PyTorch ms/step | ours ms/step | ratio | fused ms/step | ratio "
+        "| kernels ms/step | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    steps = (("plain", plain_step), ("ours", our_step), ("fused", fused_step), ("kernels", fused_step))
     for config in profile.models:
         times = {}
-        for name, step in (("plain", plain_step), ("ours", our_step), ("fused", fused_step)):
+        for name, step in steps:
             torch.manual_seed(profile.train_seed)
             model = Model.for_profile(profile, config.key).to(device)
+            has_kernels = hasattr(model.rnn, "fused")  # a unit with a Triton step (build/kernels/)
+            if name == "kernels" and not (has_kernels and device.type == "cuda"):
+                continue
+            if has_kernels:  # explicit: the unit's own default would pick the kernels on CUDA
+                model.rnn.fused = name == "kernels"
             times[name] = time_steps(step, model, chars, targets, args.repeats, device)
+        if "kernels" in times:
+            kernels = f"{times['kernels'] * 1e3:.1f} | {times['plain'] / times['kernels']:.2f}"
+        else:  # this unit has no kernels (cuDNN is its fast layer), or they were not run off CUDA
+            kernels = "CUDA-only | -" if has_kernels else "- | -"
         print(
             f"| {config.name} | {config.units} x {config.layers} | {times['plain'] * 1e3:.1f} | "
             f"{times['ours'] * 1e3:.1f} | {times['plain'] / times['ours']:.2f} | "
-            f"{times['fused'] * 1e3:.1f} | {times['plain'] / times['fused']:.2f} |",
+            f"{times['fused'] * 1e3:.1f} | {times['plain'] / times['fused']:.2f} | {kernels} |",
             flush=True,
         )
 

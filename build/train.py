@@ -236,6 +236,8 @@ def train(
             )
 
     fused = training_path == "fused"
+    if hasattr(model.rnn, "fused"):  # a unit with its own kernels (Nested LSTM): off on the reference path
+        model.rnn.fused = None if fused else False
     print(
         f"{key}: training {profile.model(key).name} on {describe_device(device)} for {profile.steps} steps "
         f"({training_path} path)"

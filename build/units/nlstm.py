@@ -3,12 +3,16 @@
 The outer cell's gates i, f, o, z come from [x, h] with an identity z; instead of c = i*z + f*c, the
 memory update is an inner LSTM that reads x~ = i*z with previous hidden state h~ = f*c and keeps its own
 memory c~. Both forget gates carry a constant +1.0 inside the sigmoid. Per layer the state is (h, c, c~).
-No cuDNN layer exists for it: the sequence loop over `step` is its layer (bench/train_step.py times it).
+No cuDNN layer exists for it. On CUDA `forward` runs the same equations with the pointwise work of each
+step fused into Triton kernels (build/kernels/nlstm.py, held to `step` by tests/test_kernels.py); on the
+CPU it is the sequence loop over `step` (bench/train_step.py times both).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -20,6 +24,9 @@ FORGET_BIAS = 1.0
 
 class Unit(RecurrentUnit):
     states_per_layer = 3  # h, c, inner c~
+    #: the Triton time step in `forward`: None on CUDA tensors only, True always (on the CPU only under
+    #: TRITON_INTERPRET=1, for the tests), False never (the reference loop over `step`)
+    fused: bool | None = None
 
     def __init__(self, input_size: int, hidden_size: int, layers: int = 1, depth: int = 2) -> None:
         if depth != 2:
@@ -51,3 +58,35 @@ class Unit(RecurrentUnit):
             x = torch.sigmoid(o) * torch.tanh(c)
             new_states.append((x, c, inner_c))
         return x, self.join_states(new_states)
+
+    def forward(
+        self, x: torch.Tensor, state: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer by layer over the whole sequence with the fused step where `fused` asks for it."""
+        nlstm_layer = self._fused_layer(x)
+        if nlstm_layer is None:
+            return super().forward(x, state)
+        if state is None:
+            state = self.initial_state(x.shape[0], x)
+        new_states = []
+        for layer, (h, c, inner_c) in enumerate(self.layer_states(state)):
+            weights = (*self.outer[2 * layer : 2 * layer + 2], *self.inner[2 * layer : 2 * layer + 2])
+            x, h, c, inner_c = nlstm_layer(x, h, c, inner_c, *weights)
+            new_states.append((h, c, inner_c))
+        return x, self.join_states(new_states)
+
+    def _fused_layer(self, x: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]] | None:
+        """build.kernels.nlstm.nlstm_layer if this call should use it, else None.
+
+        Imported only here: triton comes with torch's CUDA wheels, not with the CPU one.
+        """
+        if self.fused is False or (self.fused is None and not x.is_cuda):
+            return None
+        try:
+            from build.kernels.nlstm import nlstm_layer
+        except ModuleNotFoundError as error:
+            if self.fused or error.name != "triton":
+                raise
+            warnings.warn("triton is not installed: the Nested LSTM runs its reference loop", stacklevel=3)
+            return None
+        return nlstm_layer
