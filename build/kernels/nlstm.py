@@ -39,16 +39,29 @@ def _tanh(x):
 
 
 @triton.jit
-def _outer_forward(gates, c, c_s0, c_s1, inner_in, out_gate, n, H, FORGET: tl.constexpr, BLOCK: tl.constexpr):
-    k = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = k < n
-    row, col = k // H, k % H
+def _gates(gates, row, col, mask, H, FORGET: tl.constexpr):
+    """sigmoid(i), sigmoid(f + FORGET), sigmoid(o) and the raw z of gates [B, 4H] at (row, col), in fp32."""
     g = gates + row * 4 * H + col
     i = tl.sigmoid(tl.load(g, mask=mask).to(tl.float32))
     f = tl.sigmoid(tl.load(g + H, mask=mask).to(tl.float32) + FORGET)
     o = tl.sigmoid(tl.load(g + 2 * H, mask=mask).to(tl.float32))
-    z = tl.load(g + 3 * H, mask=mask).to(tl.float32)  # the outer sigma_z is the identity
-    c_prev = tl.load(c + row * c_s0 + col * c_s1, mask=mask).to(tl.float32)
+    z = tl.load(g + 3 * H, mask=mask).to(tl.float32)
+    return i, f, o, z
+
+
+@triton.jit
+def _load(pointer, row, col, s0, s1, mask):
+    """A [B, H] tensor with strides (s0, s1) at (row, col), in fp32."""
+    return tl.load(pointer + row * s0 + col * s1, mask=mask).to(tl.float32)
+
+
+@triton.jit
+def _outer_forward(gates, c, c_s0, c_s1, inner_in, out_gate, n, H, FORGET: tl.constexpr, BLOCK: tl.constexpr):
+    k = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = k < n
+    row, col = k // H, k % H
+    i, f, o, z = _gates(gates, row, col, mask, H, FORGET)  # the outer sigma_z is the identity
+    c_prev = _load(c, row, col, c_s0, c_s1, mask)
     tl.store(inner_in + row * 2 * H + col, i * z, mask=mask)
     tl.store(inner_in + row * 2 * H + H + col, f * c_prev, mask=mask)
     tl.store(out_gate + k, o, mask=mask)
@@ -76,15 +89,11 @@ def _outer_backward(
     k = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = k < n
     row, col = k // H, k % H
-    g = gates + row * 4 * H + col
-    i = tl.sigmoid(tl.load(g, mask=mask).to(tl.float32))
-    f = tl.sigmoid(tl.load(g + H, mask=mask).to(tl.float32) + FORGET)
-    o = tl.sigmoid(tl.load(g + 2 * H, mask=mask).to(tl.float32))
-    z = tl.load(g + 3 * H, mask=mask).to(tl.float32)
-    c_prev = tl.load(c + row * c_s0 + col * c_s1, mask=mask).to(tl.float32)
-    d_x = tl.load(d_in + row * d_in_s0 + col * d_in_s1, mask=mask).to(tl.float32)
-    d_h = tl.load(d_in + row * d_in_s0 + (H + col) * d_in_s1, mask=mask).to(tl.float32)
-    d_o = tl.load(d_og + row * d_og_s0 + col * d_og_s1, mask=mask).to(tl.float32)
+    i, f, o, z = _gates(gates, row, col, mask, H, FORGET)
+    c_prev = _load(c, row, col, c_s0, c_s1, mask)
+    d_x = _load(d_in, row, col, d_in_s0, d_in_s1, mask)
+    d_h = _load(d_in, row, H + col, d_in_s0, d_in_s1, mask)
+    d_o = _load(d_og, row, col, d_og_s0, d_og_s1, mask)
     dg = d_gates + row * 4 * H + col
     tl.store(dg, d_x * z * i * (1.0 - i), mask=mask)
     tl.store(dg + H, d_h * c_prev * f * (1.0 - f), mask=mask)
@@ -111,12 +120,9 @@ def _inner_forward(
     k = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = k < n
     row, col = k // H, k % H
-    g = gates + row * 4 * H + col
-    i = tl.sigmoid(tl.load(g, mask=mask).to(tl.float32))
-    f = tl.sigmoid(tl.load(g + H, mask=mask).to(tl.float32) + FORGET)
-    o = tl.sigmoid(tl.load(g + 2 * H, mask=mask).to(tl.float32))
-    z = _tanh(tl.load(g + 3 * H, mask=mask).to(tl.float32))
-    ic_prev = tl.load(ic + row * ic_s0 + col * ic_s1, mask=mask).to(tl.float32)
+    i, f, o, z = _gates(gates, row, col, mask, H, FORGET)
+    z = _tanh(z)
+    ic_prev = _load(ic, row, col, ic_s0, ic_s1, mask)
     og = tl.load(out_gate + k, mask=mask).to(tl.float32)
     ic_new = i * z + f * ic_prev
     c_new = o * _tanh(ic_new)  # the inner LSTM's output is the outer memory
@@ -152,21 +158,18 @@ def _inner_backward(
     k = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = k < n
     row, col = k // H, k % H
-    g = gates + row * 4 * H + col
-    i = tl.sigmoid(tl.load(g, mask=mask).to(tl.float32))
-    f = tl.sigmoid(tl.load(g + H, mask=mask).to(tl.float32) + FORGET)
-    o = tl.sigmoid(tl.load(g + 2 * H, mask=mask).to(tl.float32))
-    z = _tanh(tl.load(g + 3 * H, mask=mask).to(tl.float32))
-    ic_prev = tl.load(ic + row * ic_s0 + col * ic_s1, mask=mask).to(tl.float32)
+    i, f, o, z = _gates(gates, row, col, mask, H, FORGET)
+    z = _tanh(z)
+    ic_prev = _load(ic, row, col, ic_s0, ic_s1, mask)
     og = tl.load(out_gate + k, mask=mask).to(tl.float32)
     # the forward again, in registers
     ic_new = i * z + f * ic_prev
     t_ic = _tanh(ic_new)
     c_new = o * t_ic
     t_c = _tanh(c_new)
-    dh = tl.load(d_h + row * d_h_s0 + col * d_h_s1, mask=mask).to(tl.float32)
-    dc = tl.load(d_c + row * d_c_s0 + col * d_c_s1, mask=mask).to(tl.float32) + dh * og * (1.0 - t_c * t_c)
-    dic = tl.load(d_ic + row * d_ic_s0 + col * d_ic_s1, mask=mask).to(tl.float32)
+    dh = _load(d_h, row, col, d_h_s0, d_h_s1, mask)
+    dc = _load(d_c, row, col, d_c_s0, d_c_s1, mask) + dh * og * (1.0 - t_c * t_c)
+    dic = _load(d_ic, row, col, d_ic_s0, d_ic_s1, mask)
     dic = dic + dc * o * (1.0 - t_ic * t_ic)
     dg = d_gates + row * 4 * H + col
     tl.store(dg, dic * z * i * (1.0 - i), mask=mask)
