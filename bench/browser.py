@@ -280,44 +280,17 @@ def main() -> None:
         problems += log.problems()
         browser.close()
 
-    report(
-        site,
-        keys,
-        names,
-        text,
-        typing,
-        cold,
-        in_page,
-        in_python,
-        figure_ms,
-        figure_wall,
-        weight,
-        files,
-        problems,
-        args.repeats,
-    )
+    report_typing(keys, names, text, typing, cold)
+    report_connectivity(keys, names, in_page, in_python, figure_ms, figure_wall, args.repeats)
+    report_weight(site, weight, files)
+    report_targets(keys, weight, typing, in_page, figure_ms, problems)
 
 
 def row(*cells: object) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
-def report(
-    site,
-    keys,
-    names,
-    text,
-    typing,
-    cold,
-    in_page,
-    in_python,
-    figure_ms,
-    figure_wall,
-    weight,
-    files,
-    problems,
-    repeats,
-) -> None:
+def report_typing(keys: list[str], names: dict, text: str, typing: dict, cold: float) -> None:
     median = statistics.median
     print(f"## Keystroke latency, {len(text)} keys typed one at a time (ms, median / p95)\n")
     print(
@@ -358,6 +331,17 @@ def report(
         f"(runtime + {names[keys[0]]} model, file://).\n"
     )
 
+
+def report_connectivity(
+    keys: list[str],
+    names: dict,
+    in_page: dict,
+    in_python: dict,
+    figure_ms: list,
+    figure_wall: list,
+    repeats: int,
+) -> None:
+    median = statistics.median
     print(f"## Live connectivity of a 200-character text (ms, median / p95 of {repeats})\n")
     print(row("model", "graph in the page (WASM, 1 thread)", "onnxruntime Python (1 thread)", "page/Python"))
     print(row(*["---"] * 4))
@@ -381,6 +365,8 @@ def report(
         )
     )
 
+
+def report_weight(site: Path, weight: float, files: list) -> None:
     files_all = [p for p in site.rglob("*") if p.is_file()]
     total = sum(p.stat().st_size for p in files_all)
     wrappers = sum(p.stat().st_size for p in files_all if p.suffix == ".js" and p.with_suffix("").is_file())
@@ -395,6 +381,12 @@ def report(
         f"site/ in total: {total / 1e6:.1f} MB, of which {wrappers / 1e6:.1f} MB are the file:// wrappers "
         "(<file>.js)"
     )
+
+
+def report_targets(
+    keys: list[str], weight: float, typing: dict, in_page: dict, figure_ms: list, problems: list
+) -> None:
+    median = statistics.median
     worst_median = max(median(typing[k]["keydown"]) for k in keys)
     worst_p95 = max(p95(typing[k]["keydown"]) for k in keys)
     worst_connectivity = max(max(median(in_page[k]) for k in keys), median(figure_ms))
