@@ -103,6 +103,21 @@ def _outer_backward(
 
 
 @triton.jit
+def _inner_cell(gates, out_gate, ic, ic_s0, ic_s1, k, row, col, mask, H, FORGET: tl.constexpr):
+    """The inner step's activations, shared by its forward and its backward (which recomputes them):
+    gates, previous c~ and sigmoid(o) -> c~' = i~ z~ + f~ c~, c' = o~ tanh(c~') (the outer memory)."""
+    i, f, o, z = _gates(gates, row, col, mask, H, FORGET)
+    z = _tanh(z)
+    ic_prev = _load(ic, row, col, ic_s0, ic_s1, mask)
+    og = tl.load(out_gate + k, mask=mask).to(tl.float32)
+    ic_new = i * z + f * ic_prev
+    t_ic = _tanh(ic_new)
+    c_new = o * t_ic
+    t_c = _tanh(c_new)
+    return i, f, o, z, ic_prev, og, ic_new, t_ic, c_new, t_c
+
+
+@triton.jit
 def _inner_forward(
     gates,
     out_gate,
@@ -120,15 +135,12 @@ def _inner_forward(
     k = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = k < n
     row, col = k // H, k % H
-    i, f, o, z = _gates(gates, row, col, mask, H, FORGET)
-    z = _tanh(z)
-    ic_prev = _load(ic, row, col, ic_s0, ic_s1, mask)
-    og = tl.load(out_gate + k, mask=mask).to(tl.float32)
-    ic_new = i * z + f * ic_prev
-    c_new = o * _tanh(ic_new)  # the inner LSTM's output is the outer memory
+    i, f, o, z, ic_prev, og, ic_new, t_ic, c_new, t_c = _inner_cell(
+        gates, out_gate, ic, ic_s0, ic_s1, k, row, col, mask, H, FORGET
+    )
     tl.store(ic_out + k, ic_new, mask=mask)
     tl.store(c_out + k, c_new, mask=mask)
-    tl.store(h_out + k, og * _tanh(c_new), mask=mask)
+    tl.store(h_out + k, og * t_c, mask=mask)
 
 
 @triton.jit
@@ -158,15 +170,10 @@ def _inner_backward(
     k = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = k < n
     row, col = k // H, k % H
-    i, f, o, z = _gates(gates, row, col, mask, H, FORGET)
-    z = _tanh(z)
-    ic_prev = _load(ic, row, col, ic_s0, ic_s1, mask)
-    og = tl.load(out_gate + k, mask=mask).to(tl.float32)
     # the forward again, in registers
-    ic_new = i * z + f * ic_prev
-    t_ic = _tanh(ic_new)
-    c_new = o * t_ic
-    t_c = _tanh(c_new)
+    i, f, o, z, ic_prev, og, ic_new, t_ic, c_new, t_c = _inner_cell(
+        gates, out_gate, ic, ic_s0, ic_s1, k, row, col, mask, H, FORGET
+    )
     dh = _load(d_h, row, col, d_h_s0, d_h_s1, mask)
     dc = _load(d_c, row, col, d_c_s0, d_c_s1, mask) + dh * og * (1.0 - t_c * t_c)
     dic = _load(d_ic, row, col, d_ic_s0, d_ic_s1, mask)
