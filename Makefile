@@ -5,120 +5,233 @@
 #   make article PROFILE=paper              the original's sizes on text8 (a GPU; downloads text8 once)
 #   make article PROFILE=paper CORPUS=brown the original's sizes on the embedded corpus
 #   TEXT8=/path/to/text8.zip make article PROFILE=paper   use a local copy of text8
+#   make article MODELS=gru,lstm,mycell     the models to train: each key names a file in build/units/
+#   make article PROFILE=tiny STEPS=50 LR=0.003   a quick study in its own run directory (runs/tiny-steps50-lr0.003)
 
 PROFILE ?= small
 CORPUS ?=
-export PROFILE CORPUS
+MODEL ?=
+# The run's models (unit files, default: the profile's own) and a quick study's training settings
+# (default: the profile's own; UNITS is the width of every model, SEED the seed of weights and batches).
+MODELS ?=
+STEPS ?=
+UNITS ?=
+LR ?=
+SEED ?=
+export PROFILE CORPUS MODELS STEPS UNITS LR SEED
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# build/profiles.py needs only the standard library, so Make can ask it before .venv exists.
-RUN := $(shell $(PYTHON) -m build.profiles run-dir)
-MODELS := $(shell $(PYTHON) -m build.profiles models)
+# Make's plan, from the variables as Make sees them (command line or environment; Make 4.3 does not pass
+# command-line variables to $(shell) by itself, so each is handed over): the run directory, then the model
+# keys. build/profiles.py needs only the standard library, so this works before .venv exists; an unknown
+# profile, corpus, model or setting stops Make here, before any rule runs.
+RUN_SETTINGS := --profile '$(PROFILE)' --corpus '$(CORPUS)' --models '$(MODELS)' --steps '$(STEPS)' \
+	--units '$(UNITS)' --lr '$(LR)' --seed '$(SEED)'
+PLAN := $(shell MEMORIZATION_RUNS='$(MEMORIZATION_RUNS)' \
+	$(PYTHON) -m build.profiles plan $(RUN_SETTINGS) --model '$(MODEL)')
+ifneq ($(.SHELLSTATUS),0)
+$(error $(or $(PLAN),cannot plan: $(PYTHON) -m build.profiles failed))
+endif
+RUN := $(firstword $(PLAN))
+KEYS := $(wordlist 2,$(words $(PLAN)),$(PLAN))
+ifeq ($(strip $(RUN)),)
+$(error no run directory for PROFILE=$(PROFILE))
+endif
+# Every stage gets the run's settings as arguments, whichever way Make was given them.
+STAGE := $(shell $(PYTHON) -m build.profiles stage $(RUN_SETTINGS))
+# Training the paper profile on a CPU takes days: YES=1 says go ahead anyway.
+TRAIN_FLAGS := $(if $(YES),--yes)
 
 INSTALLED := $(VENV)/.installed node_modules/.installed
-UNIT_SOURCES := build/model.py build/units/__init__.py $(wildcard build/units/*.py)
+# The test tools (the `dev` extra), which `make article` does not install.
+DEV_INSTALLED := $(VENV)/.dev-installed
+# What every model's training reads besides its own unit file (and its kernels, if any).
+UNIT_SOURCES := build/model.py build/init.py build/alphabet.py build/units/__init__.py
 
-.PHONY: article install test lint bench bench-browser clean clean-runs retrain serve deploy
+.PHONY: help article install test lint bench bench-browser clean clean-runs distclean retrain serve deploy \
+	constraints preview
 .DELETE_ON_ERROR:
 # Pattern-rule outputs are "intermediate" to Make, which would delete them after the build: keep them.
 .PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/export.json
 
-EXPORTS := $(foreach m,$(MODELS),$(RUN)/$(m)/export.json)
+EXPORTS := $(foreach m,$(KEYS),$(RUN)/$(m)/export.json)
 SITE := $(or $(MEMORIZATION_SITE),site)
 
 article: $(SITE)/index.html
 	@echo "article: profile $(PROFILE)$(if $(CORPUS), on $(CORPUS)) -> $(SITE)/index.html ($(RUN)/results.json)"
-	@$(PY) -c "import json; r = json.load(open('$(RUN)/results.json')); b = r['baseline']; \
-	[print(f\"  {m['name']:<12} test cross entropy {m['test']['cross_entropy']:.4f}  accuracy {m['test']['accuracy']:.2%}\") for m in r['models']]; \
+	@$(PY) -c "import json, sys; r = json.load(open('$(RUN)/results.json')); b = r['baseline']; \
+	s = json.load(open('$(SITE)/data/manifest.json'))['run']; \
+	s == '$(notdir $(RUN))' or sys.exit(f'error: $(SITE) holds run {s!r}, not $(RUN): run make article again'); \
+	[print(f\"  {m['name']:<12} test cross entropy {m['test']['cross_entropy']:.4f}  accuracy {m['test']['accuracy']:.2%}  as the original counted {m['test']['as_original']['accuracy']:.2%}\") for m in r['models']]; \
 	print(f\"  {'no context':<12} test cross entropy {b['cross_entropy']:.4f}  accuracy {b['accuracy']:.2%}\")"
 
-install: $(INSTALLED)
+# One line per target; tests/test_make.py checks that every .PHONY target is here.
+help:
+	@echo "make article        build site/index.html: dataset, training, evaluation, export, figures, page"
+	@echo "                    (PROFILE=small|tiny|paper-shapes|paper, CORPUS=brown|text8, YES=1 for days on a CPU;"
+	@echo "                    runs/<profile>/ keeps the models, site/ always holds the run named;"
+	@echo "                    MODELS=gru,lstm,mycell: files of build/units/; STEPS= UNITS= LR= SEED=: a quick study)"
+	@echo "make serve          the built site on http://localhost:8000/ (PORT= to change)"
+	@echo "make preview        serve the site, rebuild it on every save under article/ and reload the page (PORT=)"
+	@echo "make deploy         build this run's site, then push it to the gh-pages branch of origin"
+	@echo "make retrain        delete one model's run and build again: make retrain MODEL=gru"
+	@echo "make test           ruff and the whole test suite (installs the test tools)"
+	@echo "make lint           ruff only"
+	@echo "make install        the build's and the test tools' installs (.venv/, node_modules/)"
+	@echo "make constraints    regenerate constraints.txt (the pinned versions) from a clean install"
+	@echo "make bench          training step timings (bench/train_step.py)"
+	@echo "make bench-browser  keystroke latency, live connectivity and page weight in Chromium"
+	@echo "make clean          delete generated files (site/, dist/, caches of tests); keeps runs/ and cache/"
+	@echo "make clean-runs     delete this profile's run (runs/<profile>/: trained models, results)"
+	@echo "make distclean      clean, and delete runs/, cache/, .venv/ and node_modules/"
+	@echo "make help           this list"
 
-$(VENV)/.installed: pyproject.toml
+install: $(INSTALLED) $(DEV_INSTALLED)
+
+# `make article` installs only what the build needs; `make test` adds the `dev` extra (test tools).
+# constraints.txt pins every package, pip and the build backend included (`make constraints` renews it).
+CONSTRAINTS := constraints.txt
+PIP_INSTALL := $(PY) -m pip install --quiet --constraint $(CONSTRAINTS)
+
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) --build-constraint $(CONSTRAINTS) -e .
 	touch $@
+
+$(DEV_INSTALLED): $(VENV)/.installed
+	$(PIP_INSTALL) --build-constraint $(CONSTRAINTS) -e '.[dev]'
+	touch $@
+
+# A clean venv with the build and test dependencies and the build backend, frozen. torch's local label
+# (+cpu) is dropped so that the same pin admits the CPU and the CUDA wheel of that version.
+constraints:
+	@set -e; venv=$$(mktemp -d); trap 'rm -rf "$$venv"' EXIT; \
+	$(PYTHON) -m venv "$$venv"; \
+	"$$venv/bin/python" -m pip install --quiet --upgrade pip; \
+	"$$venv/bin/python" -m pip install --quiet hatchling -e '.[dev]'; \
+	{ echo "# Every package of the build and test installs, pinned: regenerate with \`make constraints\`."; \
+	  "$$venv/bin/python" -m pip freeze --all --exclude-editable | sed -E 's/^(torch==[^+]+)\+.*/\1/'; \
+	} > $(CONSTRAINTS)
+	@echo "$(CONSTRAINTS): $$(grep -c '==' $(CONSTRAINTS)) packages pinned"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 $(RUN)/dataset.json: $(INSTALLED) build/corpus.py build/dataset.py build/profiles.py
-	$(PY) -m build.dataset
+	$(PY) -m build.dataset $(STAGE)
 
-$(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/fused.py $(UNIT_SOURCES)
-	$(PY) -m build.train --model $*
+# A model depends on its own unit file (build/units/<key>.py) and kernels (build/kernels/<key>.py), so
+# adding or editing one unit retrains only the models that use it.
+.SECONDEXPANSION:
+$(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/fused.py $(UNIT_SOURCES) build/units/$$*.py \
+		$$(wildcard build/kernels/$$*.py)
+	$(PY) -m build.train $(STAGE) --model $*$(if $(TRAIN_FLAGS), $(TRAIN_FLAGS))
 
-$(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py
-	$(PY) -m build.evaluate --model $*
+$(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py build/connectivity.py \
+		$(wildcard article/reference/connectivity_*.json)
+	$(PY) -m build.evaluate $(STAGE) --model $*
 
 # The two ONNX graphs of a model (autocomplete.onnx, connectivity.onnx) and their sizes.
 $(RUN)/%/export.json: $(RUN)/%/model.pt $(wildcard exporter/*.py)
-	$(PY) -m exporter.export --model $*
+	$(PY) -m exporter.export $(STAGE) --model $*
 
 ARTICLE := $(filter-out article/README.md,$(wildcard article/*.md))
 STATIC := $(shell find article/static article/templates -type f)
 
 # Passages of article/*.md -> site/data/passages/<id>.json (only changed ones recomputed), vocab, the
 # other figures' data (results, curves, published reference, vanishing gradient), manifest.
-$(SITE)/data/manifest.json: $(ARTICLE) $(EXPORTS) $(RUN)/results.json $(wildcard article/reference/*) \
-		build/passages.py build/precompute.py build/connectivity.py build/figure_data.py
-	$(PY) -m build.precompute
+# Which run the site holds: the file is rewritten, while Make reads this Makefile, only when the run
+# changes (another PROFILE, CORPUS or runs folder), and being newer than the site it then makes precompute
+# and render redo the whole site from this run. Goals that build no site leave it alone.
+SITE_RUN := $(SITE)/.run
+# Which models the run's results list: rewritten the same way only when the list changes (MODELS=...),
+# and then newer than results.json, which is redone for the new list.
+RUN_MODELS := $(RUN)/.models
+ifneq ($(if $(MAKECMDGOALS),$(filter-out clean clean-runs distclean help lint test install,$(MAKECMDGOALS)),article),)
+$(shell mkdir -p '$(SITE)' && { [ "$$(cat '$(SITE_RUN)' 2>/dev/null)" = '$(RUN)' ] || echo '$(RUN)' > '$(SITE_RUN)'; })
+$(shell mkdir -p '$(RUN)' && { [ "$$(cat '$(RUN_MODELS)' 2>/dev/null)" = '$(KEYS)' ] || echo '$(KEYS)' > '$(RUN_MODELS)'; })
+endif
+
+$(SITE)/data/manifest.json: $(SITE_RUN) $(ARTICLE) $(EXPORTS) $(RUN)/results.json $(wildcard article/reference/*) \
+		build/fences.py build/passages.py build/precompute.py build/connectivity.py build/figure_data.py
+	$(PY) -m build.precompute $(STAGE)
+	@touch $@  # newer than site/.run even when nothing in it changed
 
 # The page: Markdown + templates -> site/index.html, scripts and vendored onnxruntime-web (reads files
 # only; trains and exports nothing).
-$(SITE)/index.html: $(ARTICLE) article/references.bib $(STATIC) $(SITE)/data/manifest.json \
-		build/render.py build/render_math.mjs build/site_assets.py
-	$(PY) -m build.render
+$(SITE)/index.html: $(SITE_RUN) $(ARTICLE) article/references.bib $(STATIC) $(SITE)/data/manifest.json \
+		$(wildcard build/render/*.py) build/fences.py build/passages.py build/render_math.mjs build/site_assets.py \
+		build/og_image.py
+	$(PY) -m build.render $(STAGE)
+	@touch $@
 
 # The built site on http://localhost:$(PORT)/ (opening site/index.html from disk works as well).
 PORT ?= 8000
 serve: article
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(SITE)
 
+# The same, rebuilt through Make (`make $(SITE)/index.html`) on every save under article/, with the open
+# page reloaded (build/preview.py). The variables go as arguments, whichever way Make was given them.
+preview: article
+	$(PY) -m build.preview $(STAGE) --port $(PORT) --site '$(SITE)'
+
 # Publish site/ to the gh-pages branch of `origin` (GitHub Pages; .nojekyll keeps every file served).
+# `article` first, so what is published is the site of this run, and the commit message names it.
 deploy: article
-	$(VENV)/bin/ghp-import --no-jekyll --push --force --message "Site from $$(git rev-parse --short HEAD) ($(PROFILE))" $(SITE)
+	$(VENV)/bin/ghp-import --no-jekyll --push --force \
+		--message "Site from $$(git rev-parse --short HEAD), run $(RUN) (profile $(PROFILE)$(if $(CORPUS), on $(CORPUS)))" $(SITE)
 
 $(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
-	$(PY) -m build.evaluate --baseline
+	$(PY) -m build.evaluate $(STAGE) --baseline
 
-$(RUN)/results.json: $(foreach m,$(MODELS),$(RUN)/$(m)/eval.json) $(RUN)/baseline.json
-	$(PY) -m build.evaluate --results
+$(RUN)/results.json: $(foreach m,$(KEYS),$(RUN)/$(m)/eval.json) $(RUN)/baseline.json $(RUN_MODELS)
+	$(PY) -m build.evaluate $(STAGE) --results
+
+$(RUN_MODELS):
+	@mkdir -p '$(RUN)' && echo '$(KEYS)' > $@
 
 # Training resumes from checkpoints and refuses ones made differently; to train a model afresh:
 #   make retrain MODEL=gru
+# (MODEL is checked against the run's models when Make plans; an empty one is refused here.)
 retrain:
-	rm -rf $(RUN)/$(MODEL)
+	@[ -n "$(strip $(MODEL))" ] || { echo "retrain: say which model, e.g. make retrain MODEL=$(firstword $(KEYS)) (one of: $(KEYS))"; exit 2; }
+	rm -rf -- "$(RUN)/$(strip $(MODEL))"
 	$(MAKE) article
 
 # The browser tests drive Debian's Chromium (Playwright never downloads one): installed here when
-# running as root with apt, otherwise the message says what to run.
-CHROMIUM := /usr/bin/chromium
+# running as root with apt, otherwise the message says what to run. MEMORIZATION_CHROMIUM names another
+# Chromium or Chrome (GitHub's runners: /usr/bin/google-chrome), which then needs no apt.
+CHROMIUM := $(or $(MEMORIZATION_CHROMIUM),/usr/bin/chromium)
 $(CHROMIUM):
 	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update && apt-get install -y --no-install-recommends chromium; \
 	else echo "the browser tests need Debian's Chromium at $@: sudo apt-get install chromium"; exit 1; fi
 
-test: $(INSTALLED) $(CHROMIUM)
+test: $(INSTALLED) $(DEV_INSTALLED) $(CHROMIUM)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed
+lint: $(DEV_INSTALLED)
 	$(PY) -m ruff check .
 
 bench: $(INSTALLED)
 	$(PY) bench/train_step.py
 
 clean-runs:
-	rm -rf $(RUN)
+	rm -rf -- "$(RUN)"
 
+# Generated files only: trained runs and the dataset cache stay (`clean-runs`, `distclean`).
 clean:
-	rm -rf runs site dist
+	rm -rf site $(SITE) dist .pytest_cache .ruff_cache
+	find build exporter tests bench -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf runs cache $(VENV) node_modules
 
 # Keystroke latency, live connectivity and page weight in headless Chromium (renders site/ first).
-bench-browser: $(INSTALLED)
+bench-browser: $(INSTALLED) $(DEV_INSTALLED)
 	$(PY) bench/browser.py

@@ -3,7 +3,11 @@ latency of the autocomplete against the plain baseline, live connectivity of a 2
 the page's weight. Prints Markdown tables; a benchmark, never a timed unit test.
 
     python bench/browser.py                  # site/ (built by make article; rendered again first)
-    python bench/browser.py --site /tmp/site --no-render --keys 50
+    python bench/browser.py --site /tmp/site --no-render --keys 50 --modes file,http
+
+Each mode (file:// and/or http, default both) opens the page afresh: a live figure whose download the
+page asks for first (paper-size models) is started by clicking its button, and the cold start counts
+from that click.
 
 1. Keystroke latency, per model: a 100-character text typed one key at a time into the autocomplete
    figure (file://). Per key, "keydown -> DOM": from the keydown event to the figure's data-updates
@@ -19,7 +23,9 @@ the page's weight. Prints Markdown tables; a benchmark, never a timed unit test.
    onnxruntime in Python on the same file (one thread, as the page's WASM backend runs).
 4. Page weight over http (python -m http.server, what make serve runs): every request made by loading
    the page and waiting 2 s without scrolling or touching it; and the total of site/.
-Targets: first view <= 2 MB, keystroke median <= 30 ms and p95 <= 60 ms, connectivity 200 chars <= 500 ms.
+Targets: first view <= 2 MB, cold start <= 3 s, keystroke median <= 30 ms and p95 <= 60 ms, live
+connectivity of 200 characters <= 400 ms per model, the owntext figure with every model <= 1.2 s after
+its debounce (and, measured for reference, at the 1,000-character limit).
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ AC_BODY = AUTOCOMPLETE + " .figure-body"
 OWN_BODY = OWNTEXT + " .figure-body"
 TEXT_100 = P1[1:101]  # the original's passage, 100 characters: letters and spaces only
 LONG_TEXT = (P1[1:] + " " + P1[1:]) * 2  # 200-character windows of it
+LIMIT_TEXT = " " + ((P1[1:] + " ") * 6)[:999]  # the live figures' 1,000-character limit
 
 # In the page: the time from a keydown to the next change of the figure's data-updates.
 WATCH_KEYS = """body => {
@@ -136,18 +143,26 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def open_page(browser, site: Path):
+def open_page(browser, url: str, origin: str):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(120_000)
-    log = PageLog("file://").attach(page, block=False)
-    page.goto((site / "index.html").as_uri())
+    log = PageLog(origin).attach(page, block=False)
+    page.goto(url)
     return page, log
 
 
 def start_figure(page, figure: str, body: str) -> float:
-    """Scroll a live figure into view; seconds until its first update (loading runtime and models)."""
-    begin = time.perf_counter()
+    """Scroll a live figure into view (and click its download button when it asks first); seconds from
+    then until its first update (loading runtime and models)."""
     page.locator(figure).scroll_into_view_if_needed()
+    button = page.locator(figure + " button.memo-load")
+    try:
+        button.wait_for(timeout=1500)
+    except Exception:  # Playwright's TimeoutError: the figure did not ask, it is loading already
+        button = None
+    begin = time.perf_counter()
+    if button is not None:
+        button.click()
     if updates(page, body) == 0 or page.get_attribute(body, "data-state") != "ready":
         wait_updated(page, body, 0, timeout=120_000)
     return time.perf_counter() - begin
@@ -236,19 +251,22 @@ def main() -> None:
     parser.add_argument("--no-render", action="store_true", help="do not run build.render on the site first")
     parser.add_argument("--keys", type=int, default=100, help="characters typed per model (default 100)")
     parser.add_argument("--repeats", type=int, default=5, help="runs per connectivity measurement")
+    parser.add_argument("--modes", default="file,http", help="how the page is opened: file, http or both")
     args = parser.parse_args()
     site = args.site.resolve()
     if not (site / "data" / "manifest.json").is_file():
         sys.exit(f"{site}: no data/manifest.json: build the site first (make article)")
-    if not args.no_render:  # renders only (reads the data and graphs already there); trains nothing
-        env = dict(os.environ, MEMORIZATION_SITE=str(site))
-        subprocess.run([sys.executable, "-m", "build.render"], cwd=ROOT, env=env, check=True)
-
     import json
 
     from playwright.sync_api import sync_playwright
 
     manifest = json.loads((site / "data" / "manifest.json").read_text())
+    if not args.no_render:  # renders only (reads the data and graphs already there); trains nothing
+        env = dict(os.environ, MEMORIZATION_SITE=str(site))
+        stage = ["--profile", manifest["profile"]] + (
+            ["--corpus", manifest["corpus"]] if manifest.get("run", "") != manifest["profile"] else []
+        )
+        subprocess.run([sys.executable, "-m", "build.render", *stage], cwd=ROOT, env=env, check=True)
     keys = [m["key"] for m in manifest["models"]]
     names = {m["key"]: m["name"] for m in manifest["models"]}
     text = TEXT_100[: args.keys]
@@ -257,40 +275,69 @@ def main() -> None:
 
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        print(f"# bench/browser.py: {site}, profile {manifest['profile']}")
+        print(f"# bench/browser.py: {site}, run {manifest.get('run', manifest['profile'])}")
         print(
             f"CPU: {cpu_name()}, {os.cpu_count()} cores; Chromium {browser.version} headless; "
             f"onnxruntime {ort.__version__} (Python)\n"
         )
-
         weight, files, problems = first_view(browser, site, 2000)
-        page, log = open_page(browser, site)
-        page.evaluate(WATCH_KEYS, AC_BODY)
-        cold = start_figure(page, AUTOCOMPLETE, AC_BODY)
-        typing = {key: keystrokes(page, key, text) for key in keys}
-
-        start_figure(page, OWNTEXT, OWN_BODY)
-        figure_ms, figure_wall = [], []
-        for long_text in long_texts:  # each a new text: every model runs again at its last character
-            result = page.evaluate(DISPATCH, [OWNTEXT, long_text])
-            figure_wall.append(result["ms"])
-            figure_ms.append(result["dataMs"])
-        in_page = {key: page.evaluate(CONNECTIVITY_RUNS, [key, long_texts[0], args.repeats]) for key in keys}
-        in_python = {key: python_connectivity(site, key, long_texts[0], args.repeats) for key in keys}
-        problems += log.problems()
+        measured = {}
+        with serve(site) as http_origin:
+            for mode in args.modes.split(","):
+                if mode == "file":
+                    url, origin = (site / "index.html").as_uri(), "file://"
+                else:
+                    url, origin = http_origin + "/index.html", http_origin
+                measured[mode] = measure(browser, site, url, origin, keys, text, long_texts, args.repeats)
+                problems += measured[mode]["problems"]
         browser.close()
 
-    report_typing(keys, names, text, typing, cold)
-    report_connectivity(keys, names, in_page, in_python, figure_ms, figure_wall, args.repeats)
+    for mode, m in measured.items():
+        print(f"# {mode}\n")
+        report_typing(keys, names, text, m["typing"], m["cold"], mode)
+        report_connectivity(
+            keys, names, m["in_page"], m["in_python"], m["figure_ms"], m["figure_wall"], args.repeats
+        )
+        print(f"owntext figure at the 1,000-character limit, all models (data-ms): {m['limit_ms']:.0f} ms\n")
     report_weight(site, weight, files)
-    report_targets(keys, weight, typing, in_page, figure_ms, problems)
+    report_targets(keys, weight, measured, problems)
+
+
+def measure(
+    browser, site: Path, url: str, origin: str, keys: list, text: str, long_texts: list, repeats: int
+):
+    """Everything the report prints for one way of opening the page (file:// or http)."""
+    page, log = open_page(browser, url, origin)
+    page.evaluate(WATCH_KEYS, AC_BODY)
+    cold = start_figure(page, AUTOCOMPLETE, AC_BODY)
+    typing = {key: keystrokes(page, key, text) for key in keys}
+    start_figure(page, OWNTEXT, OWN_BODY)
+    figure_ms, figure_wall = [], []
+    for long_text in long_texts:  # each a new text: every model runs again at its last character
+        result = page.evaluate(DISPATCH, [OWNTEXT, long_text])
+        figure_wall.append(result["ms"])
+        figure_ms.append(result["dataMs"])
+    limit_ms = page.evaluate(DISPATCH, [OWNTEXT, LIMIT_TEXT])["dataMs"]
+    in_page = {key: page.evaluate(CONNECTIVITY_RUNS, [key, long_texts[0], repeats]) for key in keys}
+    in_python = {key: python_connectivity(site, key, long_texts[0], repeats) for key in keys}
+    page.close()
+    return {
+        "cold": cold,
+        "typing": typing,
+        "figure_ms": figure_ms,
+        "figure_wall": figure_wall,
+        "limit_ms": limit_ms,
+        "in_page": in_page,
+        "in_python": in_python,
+        "problems": log.problems(),
+    }
 
 
 def row(*cells: object) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
-def report_typing(keys: list[str], names: dict, text: str, typing: dict, cold: float) -> None:
+def report_typing(keys: list[str], names: dict, text: str, typing: dict, cold: float, mode: str) -> None:
     median = statistics.median
     print(f"## Keystroke latency, {len(text)} keys typed one at a time (ms, median / p95)\n")
     print(
@@ -328,7 +375,7 @@ def report_typing(keys: list[str], names: dict, text: str, typing: dict, cold: f
     print(f"\nBaseline at the last 10 keys ({len(text) - 9}-{len(text)} characters read), median: {last}")
     print(
         f"Cold start: {cold:.2f} s from scrolling to the autocomplete to its first suggestions "
-        f"(runtime + {names[keys[0]]} model, file://).\n"
+        f"(runtime + {names[keys[0]]} model, {mode}).\n"
     )
 
 
@@ -383,19 +430,26 @@ def report_weight(site: Path, weight: float, files: list) -> None:
     )
 
 
-def report_targets(
-    keys: list[str], weight: float, typing: dict, in_page: dict, figure_ms: list, problems: list
-) -> None:
+def report_targets(keys: list[str], weight: float, measured: dict, problems: list) -> None:
     median = statistics.median
-    worst_median = max(median(typing[k]["keydown"]) for k in keys)
-    worst_p95 = max(p95(typing[k]["keydown"]) for k in keys)
-    worst_connectivity = max(max(median(in_page[k]) for k in keys), median(figure_ms))
-    verdicts = [
-        ("first view <= 2 MB", weight <= 2e6),
-        ("keystroke median <= 30 ms", worst_median <= 30),
-        ("keystroke p95 <= 60 ms", worst_p95 <= 60),
-        ("connectivity 200 chars <= 500 ms", worst_connectivity <= 500),
-    ]
+    verdicts = [("first view <= 2 MB", weight <= 2e6)]
+    for mode, m in measured.items():
+        worst_median = max(median(m["typing"][k]["keydown"]) for k in keys)
+        worst_p95 = max(p95(m["typing"][k]["keydown"]) for k in keys)
+        worst_connectivity = max(median(m["in_page"][k]) for k in keys)
+        verdicts += [
+            (f"{mode}: cold start <= 3 s ({m['cold']:.2f} s)", m["cold"] <= 3),
+            (f"{mode}: keystroke median <= 30 ms ({worst_median:.1f})", worst_median <= 30),
+            (f"{mode}: keystroke p95 <= 60 ms ({worst_p95:.1f})", worst_p95 <= 60),
+            (
+                f"{mode}: connectivity 200 chars <= 400 ms per model ({worst_connectivity:.0f})",
+                worst_connectivity <= 400,
+            ),
+            (
+                f"{mode}: owntext, all models <= 1.2 s ({median(m['figure_ms']):.0f} ms)",
+                median(m["figure_ms"]) <= 1200,
+            ),
+        ]
     print("\nTargets: " + "; ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in verdicts))
     if problems:
         print("\nThe page reported problems:\n" + "\n".join(f"  {p}" for p in problems))

@@ -26,8 +26,11 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from build import profiles  # noqa: E402
-from build.model import Model  # noqa: E402
-from build.train import describe_device, pick_device  # noqa: E402
+from build.model import (
+    Model,  # noqa: E402
+    pick_device,  # noqa: E402
+)
+from build.train import describe_device  # noqa: E402
 
 
 def plain_step(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

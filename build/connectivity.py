@@ -7,17 +7,28 @@ input is the gradient with respect to the embedded input times the transposed em
 All output positions of a passage come from one backward pass: the passage is copied once per output
 position into a batch, row p scores only position p, and rows do not interact, so the gradient of the
 sum of the scores with respect to row p's input is row p's connectivity.
+
+`published_agreement` compares a model's connectivity on the original's passage P1 with the values the
+original published for its own model (article/reference/connectivity_<key>.json): at every output
+position, the Spearman rank correlation of the two rows over the characters read so far.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 
+from build.alphabet import UNKNOWN
+from build.dataset import Dataset, encode_text
 from build.model import Model
+from build.profiles import TOP_K
+from build.run_files import REFERENCE_DIR
 
-TOP_K = 3
+REPORTED_POSITIONS = (28, 34)  # the space before "grammar" (long-term) and "gramma" (short-term)
 
 
 @dataclass
@@ -69,3 +80,77 @@ def connectivity(
     top = probs.topk(TOP_K, dim=-1)
     chosen = torch.where(wanted >= 0, wanted, logits.detach().argmax(-1))
     return Connectivity(values.detach(), chosen, top.indices, top.values)
+
+
+def passage_targets(text: str, data: Dataset) -> list[int]:
+    """Per character, the id of the word it belongs to, or -1 where that word is not in the vocabulary."""
+    ids = []
+    for word in text[1:].split(" "):
+        word_id = data.word_id(word)
+        ids += [word_id if word_id > UNKNOWN else -1] * (len(word) + 1)
+    return ids
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation of two vectors (average ranks for ties)."""
+
+    def ranks(v: np.ndarray) -> np.ndarray:
+        order = np.argsort(v, kind="stable")
+        r = np.empty(len(v))
+        r[order] = np.arange(len(v))
+        for value in np.unique(v[np.diff(np.sort(v), prepend=np.nan) == 0]):  # tied values share a rank
+            r[v == value] = r[v == value].mean()
+        return r
+
+    if len(a) < 2:
+        return 1.0
+    ra, rb = ranks(a), ranks(b)
+    if ra.std() == 0 or rb.std() == 0:
+        return 1.0 if np.array_equal(ra, rb) else 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def read_published(key: str, reference_dir: Path = REFERENCE_DIR) -> tuple[str, np.ndarray] | None:
+    """The original's P1 text and connectivity [T, T] for model `key`, or None when it published none."""
+    path = reference_dir / f"connectivity_{key}.json"
+    if not path.exists():
+        return None
+    try:
+        entries = json.loads(path.read_text())
+        text = "".join(entry["char"] for entry in entries)
+        values = np.array([entry["connectivity"] for entry in entries], dtype=np.float64)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: not the original's connectivity data ({error})") from error
+    if values.shape != (len(text), len(text)):
+        raise ValueError(f"{path}: connectivity is {values.shape}, expected {len(text)} x {len(text)}")
+    return text, values
+
+
+def rank_agreement(ours: np.ndarray, theirs: np.ndarray) -> dict:
+    """Per output position t~ >= 1, Spearman of rows t~ over t <= t~ (position 0 has a single value),
+    summarised: mean, median and the positions the article discusses."""
+    values = [spearman(ours[t, : t + 1], theirs[t, : t + 1]) for t in range(1, len(ours))]
+    at = {str(p): round(values[p - 1], 5) for p in REPORTED_POSITIONS if 1 <= p < len(ours)}
+    return {
+        "spearman": [round(v, 5) for v in values],  # entry i is output position i + 1
+        "mean": round(float(np.mean(values)), 5) if values else None,
+        "median": round(float(np.median(values)), 5) if values else None,
+        "at": at,
+    }
+
+
+def published_agreement(
+    model: Model, data: Dataset, key: str, reference_dir: Path = REFERENCE_DIR
+) -> dict | None:
+    """Rank agreement of `model`'s connectivity on P1 with the original's published values for `key`.
+
+    Our row differentiates the same word the page's figure does: the target word where it is in our
+    vocabulary, else the model's own first suggestion. None when the original published no data for `key`.
+    """
+    published = read_published(key, reference_dir)
+    if published is None:
+        return None
+    text, theirs = published
+    chars = torch.from_numpy(encode_text(text).astype(np.int64))
+    ours = connectivity(model, chars, torch.tensor(passage_targets(text, data))).values.double().numpy()
+    return {"passage": "P1", "characters": len(text), **rank_agreement(ours, theirs)}

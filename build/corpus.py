@@ -14,12 +14,12 @@ import json
 import os
 import re
 import sys
-import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
 
 from build import profiles
+from build.run_files import replace_bytes, replacing, sha256_bytes, sha256_file
 
 TEXT8_URL = "http://mattmahoney.net/dc/text8.zip"
 TEXT8_ZIP_BYTES = 31_344_016
@@ -58,18 +58,6 @@ def normalise(text: str) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --- text8 -------------------------------------------------------------------------------------------
 
 
@@ -95,29 +83,24 @@ def download(url: str, target: Path, expected_bytes: int) -> None:
     """Download `url` to `target` with a progress bar; only a complete file ever appears at `target`."""
     from tqdm import tqdm
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            with tqdm(total=expected_bytes, unit="B", unit_scale=True, desc=f"downloading {url}") as bar:
-                for block in iter(lambda: response.read(1 << 20), b""):
-                    out.write(block)
-                    bar.update(len(block))
-        size = os.path.getsize(temporary)
-        if size != expected_bytes:
-            raise CorpusError(
-                f"{url}: downloaded {size:,} bytes, expected {expected_bytes:,}; try again, or download it "
-                f"yourself and set TEXT8=/path/to/text8.zip"
-            )
-        os.replace(temporary, target)
+        with replacing(target) as temporary:
+            with open(temporary, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+                with tqdm(total=expected_bytes, unit="B", unit_scale=True, desc=f"downloading {url}") as bar:
+                    for block in iter(lambda: response.read(1 << 20), b""):
+                        out.write(block)
+                        bar.update(len(block))
+            size = temporary.stat().st_size
+            if size != expected_bytes:
+                raise CorpusError(
+                    f"{url}: downloaded {size:,} bytes, expected {expected_bytes:,}; try again, or download "
+                    f"it yourself and set TEXT8=/path/to/text8.zip"
+                )
     except (OSError, http.client.HTTPException) as error:
         raise CorpusError(
             f"{url}: download failed ({error}); with no network, fetch text8.zip elsewhere and set "
             f"TEXT8=/path/to/text8.zip, or build the embedded default (CORPUS=brown)"
         ) from error
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def verify_text8_zip(path: Path, record: Path) -> None:
@@ -143,8 +126,7 @@ def verify_text8_zip(path: Path, record: Path) -> None:
     if bad is not None:
         raise CorpusError(f"{path}: member {bad!r} fails its CRC check; the file is corrupt, delete it")
     if not expected:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(digest + "\n")
+        replace_bytes(record, (digest + "\n").encode())
 
 
 def read_text8(path: Path) -> str:

@@ -3,7 +3,18 @@
 Input alphabet of 28 symbols (`<eos>` = 0, space = 1, a-z = 2..27); output classes `<eos>` = 0,
 `<unknown>` = 1 and the 2**k most frequent words in an order shuffled with the seed. Each word w is read
 as the characters " " + w, all of which target w. Words are packed into observations of at most
-`max_length` characters, never split; observations are shuffled with the seed and split 90/5/5.
+`max_length` characters, never split; observations are shuffled with the seed and split
+floor(0.9 N) / floor(0.05 N) / the rest, as the original's preprocessing did.
+
+Two details follow the original exactly because they change which data a model sees:
+- Which words make the vocabulary: the original sorted the alphabetically ordered distinct words by a
+  reversed `np.argsort(counts)`, numpy's default (unstable) quicksort, so the words that tie at the
+  2**k cut-off got in by that sort's order. `original_argsort` is that sort (numpy 1.x's introsort for
+  integers, which numpy still uses where it has no SIMD sort); numpy 2 on AVX-512 machines orders ties
+  differently, so calling np.argsort would not be reproducible. The stats record the tie at the cut-off.
+- A word longer than `max_length` - 1 characters is kept, as an observation of its own longer than
+  `max_length` (the original's packing never splits a word). The arrays are then as wide as the longest
+  observation, padded with `<eos>` like every shorter one; the stats count such words.
 
 The encoded arrays are cached under cache/datasets/ by a hash of the corpus and the recipe; the stage
 writes `<run>/dataset.json` (the key, the cache file and the counts), which training reads.
@@ -14,7 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
+import math
 import sys
 import time
 from collections import Counter
@@ -22,13 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from build import corpus, profiles
+from build import corpus, profiles, run_files
+from build.alphabet import ALPHABET, UNKNOWN
 from build.profiles import Profile
 
-EOS, UNKNOWN = 0, 1
-ALPHABET = ["<eos>", " "] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
-RECIPE_VERSION = 1  # bump when the recipe's code changes what it produces
+RECIPE_VERSION = 2  # bump when the recipe's code changes what it produces
 
 _CHAR_IDS = np.zeros(256, dtype=np.uint8)
 _CHAR_IDS[ord(" ")] = 1
@@ -60,22 +71,154 @@ class Dataset:
             self._ids = {w: i for i, w in enumerate(self.words)}
         return self._ids.get(word, UNKNOWN)
 
+    def batch(self, split: str, rows: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Characters and targets of `rows` of a split as int64 tensors on `device` (a model's input)."""
+        chars = torch.from_numpy(self.inputs[split][rows].astype(np.int64)).to(device)
+        targets = torch.from_numpy(self.targets[split][rows].astype(np.int64)).to(device)
+        return chars, targets
+
+
+TRAIN_RATIO, VALID_RATIO = 0.9, 0.05  # the original's split, computed with the same float products
+SMALL_QUICKSORT = 15  # numpy's introsort: runs of at most 16 items are insertion-sorted
+
+
+def _heapsort_indices(values: list, index: list[int], low: int, high: int) -> None:
+    """numpy's indirect heapsort of index[low..high] (the introsort's fallback when it recurses too deep)."""
+    a = index[low : high + 1]
+    n = len(a)
+
+    def sift(start: int, size: int, item: int) -> None:
+        i, j = start, 2 * start
+        while j <= size:
+            if j < size and values[a[j - 1]] < values[a[j]]:
+                j += 1
+            if values[item] < values[a[j - 1]]:
+                a[i - 1] = a[j - 1]
+                i, j = j, 2 * j
+            else:
+                break
+        a[i - 1] = item
+
+    for start in range(n >> 1, 0, -1):
+        sift(start, n, a[start - 1])
+    while n > 1:
+        item = a[n - 1]
+        a[n - 1] = a[0]
+        n -= 1
+        sift(1, n, item)
+    index[low : high + 1] = a
+
+
+def original_argsort(values: list) -> list[int]:
+    """np.argsort(values) as numpy 1.x computed it for integers (kind "quicksort": an introsort).
+
+    Unstable: equal values end up in an order set by the partitioning, which is what decided the
+    original's vocabulary among words of equal count. A transcription of numpy's `aquicksort`: median
+    of three, Hoare partition, the larger side pushed on a stack, insertion sort for short runs, heapsort
+    past a depth of twice the bit length of the size.
+    """
+    index = list(range(len(values)))
+    if len(index) < 2:
+        return index
+    v = values
+    stack: list[tuple[int, int, int]] = []
+    low, high, depth = 0, len(index) - 1, 2 * (len(index).bit_length() - 1)
+    while True:
+        if depth < 0:
+            _heapsort_indices(v, index, low, high)
+        else:
+            while high - low > SMALL_QUICKSORT:
+                middle = low + ((high - low) >> 1)
+                if v[index[middle]] < v[index[low]]:
+                    index[middle], index[low] = index[low], index[middle]
+                if v[index[high]] < v[index[middle]]:
+                    index[high], index[middle] = index[middle], index[high]
+                if v[index[middle]] < v[index[low]]:
+                    index[middle], index[low] = index[low], index[middle]
+                pivot = v[index[middle]]
+                i, j = low, high - 1
+                index[middle], index[j] = index[j], index[middle]
+                while True:
+                    i += 1
+                    while v[index[i]] < pivot:
+                        i += 1
+                    j -= 1
+                    while pivot < v[index[j]]:
+                        j -= 1
+                    if i >= j:
+                        break
+                    index[i], index[j] = index[j], index[i]
+                index[i], index[high - 1] = index[high - 1], index[i]
+                depth -= 1
+                if i - low < high - i:
+                    stack.append((i + 1, high, depth))
+                    high = i - 1
+                else:
+                    stack.append((low, i - 1, depth))
+                    low = i + 1
+            for i in range(low + 1, high + 1):
+                item = index[i]
+                value = v[item]
+                j = i
+                while j > low and value < v[index[j - 1]]:
+                    index[j] = index[j - 1]
+                    j -= 1
+                index[j] = item
+        if not stack:
+            return index
+        low, high, depth = stack.pop()
+
+
+def vocabulary_cutoff(words: list[str], size: int) -> tuple[list[str], dict]:
+    """The `size` most frequent words as the original chose them, and the tie at the cut-off.
+
+    The tie: how many distinct words share the count of the last word in, and how many of them got in.
+    Any other tie order could swap at most min(in, out) of them, each with that count in the corpus.
+    """
+    counts = Counter(words)
+    unique = sorted(counts)  # np.unique's order: by code point
+    frequencies = [counts[w] for w in unique]
+    order = original_argsort(frequencies)[::-1]
+    frequent = [unique[i] for i in order[:size]]
+    tie: dict = {"count": None, "tied_words": 0, "tied_in": 0, "swappable_share": 0.0}
+    if frequent and len(unique) > size:
+        last = counts[frequent[-1]]
+        tied = sum(1 for c in frequencies if c == last)
+        tied_in = sum(1 for w in frequent if counts[w] == last)
+        tie = {
+            "count": last,
+            "tied_words": tied,
+            "tied_in": tied_in,
+            # the largest share of the corpus's words that another tie order could move in or out
+            "swappable_share": min(tied_in, tied - tied_in) * last / max(len(words), 1),
+        }
+    return frequent, tie
+
+
+def vocabulary_and_tie(words: list[str], size: int, seed: int) -> tuple[list[str], dict]:
+    """`<eos>`, `<unknown>`, then the `size` most frequent words, chosen and shuffled as the original did
+    (np.random.RandomState(seed).shuffle of the chosen words moves them exactly as this permutation);
+    and the tie at the cut-off (see `vocabulary_cutoff`)."""
+    frequent, tie = vocabulary_cutoff(words, size)
+    order = np.random.RandomState(seed).permutation(len(frequent))
+    return ["<eos>", "<unknown>"] + [frequent[i] for i in order], tie
+
 
 def build_vocabulary(words: list[str], size: int, seed: int) -> list[str]:
-    """`<eos>`, `<unknown>`, then the `size` most frequent words (ties by spelling) in a seeded order."""
-    counts = Counter(words)
-    frequent = sorted(counts, key=lambda w: (-counts[w], w))[:size]
-    order = np.random.RandomState(seed).permutation(len(frequent))
-    return ["<eos>", "<unknown>"] + [frequent[i] for i in order]
+    return vocabulary_and_tie(words, size, seed)[0]
 
 
 def pack(lengths: np.ndarray, max_length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy packing: for each word (of `lengths` characters) its observation and its offset there."""
+    """Greedy packing: for each word (of `lengths` characters) its observation and its offset there.
+
+    A word that does not fit starts a new observation; one longer than `max_length` therefore fills an
+    observation of its own, and the word after it starts the next one.
+    """
     observation = np.empty(len(lengths), dtype=np.int64)
     offset = np.empty(len(lengths), dtype=np.int64)
     current, used = 0, 0
     for i, length in enumerate(lengths.tolist()):
-        if used + length > max_length:
+        if used and used + length > max_length:
             current, used = current + 1, 0
         observation[i], offset[i] = current, used
         used += length
@@ -83,20 +226,20 @@ def pack(lengths: np.ndarray, max_length: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def encode_corpus(text: str, vocabulary: list[str], max_length: int) -> tuple[np.ndarray, np.ndarray, dict]:
-    """All observations of `text` in corpus order: inputs uint8 [N, L], targets uint16 [N, L], counts."""
+    """All observations of `text` in corpus order: inputs uint8 [N, W], targets uint16 [N, W], counts.
+
+    W is `max_length`, or the length of the longest observation when a word is longer than that.
+    """
     words = text.split(" ") if text else []
     lengths = np.fromiter((len(w) + 1 for w in words), dtype=np.int64, count=len(words))
-    fits = lengths <= max_length
-    dropped = int((~fits).sum())  # a word longer than an observation can never be packed whole
-    if dropped:
-        words = [w for w, ok in zip(words, fits, strict=True) if ok]
-        lengths = lengths[fits]
+    long_words = int((lengths > max_length).sum())
     ids = {w: i for i, w in enumerate(vocabulary)}
     word_ids = np.fromiter((ids.get(w, UNKNOWN) for w in words), dtype=np.uint16, count=len(words))
     observation, offset = pack(lengths, max_length)
     count = int(observation[-1]) + 1 if len(words) else 0
-    inputs = np.zeros((count, max_length), dtype=np.uint8)
-    targets = np.zeros((count, max_length), dtype=np.uint16)
+    width = max(max_length, int(lengths.max()) if len(words) else 0)
+    inputs = np.zeros((count, width), dtype=np.uint8)
+    targets = np.zeros((count, width), dtype=np.uint16)
     if len(words):
         chars = encode_text(" " + " ".join(words))
         starts = np.cumsum(lengths) - lengths
@@ -108,9 +251,10 @@ def encode_corpus(text: str, vocabulary: list[str], max_length: int) -> tuple[np
     unknown = int((word_ids == UNKNOWN).sum())
     stats = {
         "characters": len(text),
-        "words": len(words) + dropped,
+        "words": len(words),
         "distinct_words": len(set(words)),
-        "dropped_long_words": dropped,
+        "long_words": long_words,  # longer than an observation: each kept as an observation of its own
+        "width": width,
         "unknown_words": unknown,
         "unknown_rate": unknown / max(len(words), 1),
         "observations": count,
@@ -119,14 +263,12 @@ def encode_corpus(text: str, vocabulary: list[str], max_length: int) -> tuple[np
 
 
 def split(count: int, seed: int) -> dict[str, np.ndarray]:
-    """Indices of the 90/5/5 train/valid/test split of `count` observations, shuffled with `seed`."""
+    """Indices of the train/valid/test split of `count` observations shuffled with `seed`: floor(0.9 N),
+    floor(0.05 N) and the rest, the same float products as the original's (so the same sizes)."""
     order = np.random.RandomState(seed).permutation(count)
-    held_out = count // 20
-    return {
-        "train": order[: count - 2 * held_out],
-        "valid": order[count - 2 * held_out : count - held_out],
-        "test": order[count - held_out :],
-    }
+    train = math.floor(count * TRAIN_RATIO)
+    valid = math.floor(count * VALID_RATIO)
+    return {"train": order[:train], "valid": order[train : train + valid], "test": order[train + valid :]}
 
 
 def recipe(profile: Profile) -> dict:
@@ -147,8 +289,9 @@ def cache_key(corpus_sha256: str, profile: Profile) -> str:
 def make(text: str, profile: Profile, corpus_sha256: str) -> Dataset:
     """The whole recipe on a normalised text."""
     all_words = text.split(" ") if text else []
-    vocabulary = build_vocabulary(all_words, 2**profile.vocab_bits, profile.seed)
+    vocabulary, tie = vocabulary_and_tie(all_words, 2**profile.vocab_bits, profile.seed)
     inputs, targets, stats = encode_corpus(text, vocabulary, profile.max_length)
+    stats["vocabulary_cutoff"] = tie
     parts = split(len(inputs), profile.seed)
     stats.update({f"{name}_observations": int(len(index)) for name, index in parts.items()})
     stats["train_batches_per_epoch"] = len(parts["train"]) // profile.batch_size
@@ -165,14 +308,12 @@ def make(text: str, profile: Profile, corpus_sha256: str) -> Dataset:
 
 def save(dataset: Dataset, path: Path) -> None:
     """Write atomically, so an interrupted build never leaves a half-written cache file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {
         f"{kind}_{name}": a
         for kind, d in (("inputs", dataset.inputs), ("targets", dataset.targets))
         for name, a in d.items()
     }
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
+    with run_files.replacing(path) as temporary, open(temporary, "wb") as handle:
         np.savez(
             handle,
             key=np.array(dataset.key),
@@ -180,7 +321,6 @@ def save(dataset: Dataset, path: Path) -> None:
             stats=np.array(json.dumps(dataset.stats)),
             **arrays,
         )
-    os.replace(temporary, path)
 
 
 def load_file(path: Path, key: str | None = None) -> Dataset:
@@ -199,19 +339,11 @@ def load_file(path: Path, key: str | None = None) -> Dataset:
     return Dataset(found, words, inputs, targets, stats)
 
 
-def describe_path(profile: Profile) -> Path:
-    return profile.run_dir / "dataset.json"
-
-
-def cache_path(key: str) -> Path:
-    return profiles.CACHE_DIR / "datasets" / f"{key}.npz"
-
-
 def prepare(profile: Profile) -> Dataset:
     """The profile's dataset, from the cache when corpus and recipe are unchanged; writes dataset.json."""
     text, digest = corpus.load(profile.corpus, profile.corpus_limit)
     key = cache_key(digest, profile)
-    cached = cache_path(key)
+    cached = run_files.dataset_cache(key)
     if cached.exists():
         dataset = load_file(cached, key)
         print(f"dataset {key}: from the cache ({cached})")
@@ -221,24 +353,15 @@ def prepare(profile: Profile) -> Dataset:
         save(dataset, cached)
         print(f"dataset {key}: built in {time.perf_counter() - started:.1f} s -> {cached}")
     description = {"key": key, "recipe": recipe(profile), "stats": dataset.stats}
-    profiles.write_if_changed(describe_path(profile), json.dumps(description, indent=2) + "\n")
+    record = profile.run_dir / run_files.DATASET_RECORD
+    run_files.write_if_changed(record, json.dumps(description, indent=2) + "\n")
     return dataset
-
-
-def load_key(profile: Profile) -> str:
-    """The key of the dataset that `prepare` described for this profile."""
-    described = describe_path(profile)
-    if not described.exists():
-        raise FileNotFoundError(
-            f"{described}: missing; run `python -m build.dataset --profile {profile.name}`"
-        )
-    return json.loads(described.read_text())["key"]
 
 
 def load(profile: Profile) -> Dataset:
     """The dataset that `prepare` described for this profile (what training and evaluation read)."""
-    key = load_key(profile)
-    return load_file(cache_path(key), key)
+    key = run_files.dataset_key(profile)
+    return load_file(run_files.dataset_cache(key), key)
 
 
 def main() -> None:
@@ -246,8 +369,9 @@ def main() -> None:
     profiles.add_arguments(parser)
     profile = profiles.from_arguments(parser.parse_args())
     try:
+        run_files.claim_run_dir(profile)
         dataset = prepare(profile)
-    except (corpus.CorpusError, ValueError) as error:
+    except (corpus.CorpusError, ValueError, run_files.RunDirError) as error:
         sys.exit(f"error: {error}")
     s = dataset.stats
     print(

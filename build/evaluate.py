@@ -1,9 +1,24 @@
 """Stage 4, evaluation: test-split metrics of each trained model and of a no-context baseline.
 
-Cross entropy and top-1 accuracy over the same positions as the training loss (targets other than
+Ours: cross entropy and top-1 accuracy over the same positions as the training loss (targets other than
 <eos>/<unknown>), and top-1/2/3 accuracy by the number of letters of the word already read (n = 0 is
 the space before it). The baseline knows no context: given the letters read so far it guesses the words
 of the training split that start with them, most frequent first, with add-one smoothed probabilities.
+
+As the original computed them (`as_original`, what its published numbers mean):
+- accuracy: `tf.metrics.accuracy` at batch size 1, i.e. over every character of every observation,
+  `<unknown>` targets included (the loss never trains that class, so they are nearly always wrong);
+- cross entropy: the mean over observations of each observation's masked mean (`tf.metrics.mean` of
+  the per-batch loss at batch size 1);
+- accuracy by letters: the original's ContextAccuracy over batches of 16 observations, each padded with
+  `<eos>` to the longest of its batch. It counts every position of the padded batch: the padding's
+  target is `<eos>`, which no prediction names, and since `<eos>` is not a space its letter count keeps
+  growing past the last word, so long "words" are mostly padding and their accuracy falls towards zero.
+  At a padded position the original's RNN output was zero (dynamic_rnn stops at the observation's
+  length), so its prediction is the dense layer's bias alone; so it is here. The original's pipeline
+  shuffled the test observations without a seed before batching, so its batches cannot be rebuilt:
+  here they are consecutive groups of 16 in the test split's (seeded) order, and the summary counts the
+  padded positions this adds.
 
     python -m build.evaluate --model gru     -> <run>/gru/eval.json
     python -m build.evaluate --baseline      -> <run>/baseline.json
@@ -16,8 +31,6 @@ import argparse
 import csv
 import json
 import math
-import platform
-import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,11 +41,28 @@ import torch
 
 from build import dataset as dataset_stage
 from build import profiles
-from build.dataset import UNKNOWN, Dataset
-from build.profiles import Profile
-from build.train import CheckpointError, load_trained, model_dir, pick_device, to_batch, trained_summary
+from build.alphabet import UNKNOWN
+from build.connectivity import published_agreement
+from build.dataset import Dataset
+from build.model import pick_device
+from build.profiles import TOP_K, Profile
+from build.run_files import (
+    BASELINE,
+    DATASET_RECORD,
+    EVALUATION,
+    LOSSES,
+    RESULTS,
+    CheckpointError,
+    git_commit,
+    load_trained,
+    model_dir,
+    trained_summary,
+    versions,
+    write_json,
+)
 
-TOP_K = 3
+ORIGINAL_BATCH = 16  # the batch of the original's accuracy-by-letters scripts (python/run/*_quantitative.py)
+CHUNK_ELEMENTS = 2**24  # logits computed at most this many at a time (64 MB of float32)
 
 
 def letters_seen(chars: torch.Tensor) -> torch.Tensor:
@@ -57,11 +87,12 @@ class Tally:
         self.count = np.zeros(self.max_letters + 1, dtype=np.int64)
 
     def add(
-        self, top: np.ndarray, target_log_prob: np.ndarray, targets: np.ndarray, letters: np.ndarray
+        self, top: np.ndarray, target_log_prob: np.ndarray | None, targets: np.ndarray, letters: np.ndarray
     ) -> None:
-        """top [M, TOP_K] best guesses first; target_log_prob [M]; targets [M]; letters [M]."""
+        """top [M, TOP_K] best guesses first; target_log_prob [M] or None; targets [M]; letters [M]."""
         hit_rank = np.where(top == targets[:, None], np.arange(TOP_K), TOP_K).min(axis=1)  # TOP_K = miss
-        self.loss_sum -= float(target_log_prob.astype(np.float64).sum())
+        if target_log_prob is not None:
+            self.loss_sum -= float(target_log_prob.astype(np.float64).sum())
         self.positions += len(targets)
         np.add.at(self.count, letters, 1)
         for k in range(TOP_K):
@@ -79,25 +110,100 @@ class Tally:
         }
 
 
+def evaluated_rows(data: Dataset, split: str = "test", observations: int | None = None) -> int:
+    """How many observations of `split` are evaluated: all, or the first `observations`."""
+    count = len(data.inputs[split])
+    return count if observations is None else min(observations, count)
+
+
+@dataclass
+class OriginalTally:
+    """The original's definitions (see the module's docstring), summed over observations."""
+
+    width: int
+    correct: int = 0  # top-1 hits over every character of every observation
+    characters: int = 0
+    unknown_targets: int = 0
+    observation_losses: list[float] = field(default_factory=list)
+    by_letters: Tally = field(init=False)
+    padded: int = 0
+
+    def __post_init__(self) -> None:
+        self.by_letters = Tally(self.width)
+
+    def summary(self) -> dict:
+        letters = self.by_letters.summary()
+        return {
+            "accuracy": self.correct / max(self.characters, 1),
+            "cross_entropy": float(np.mean(self.observation_losses)) if self.observation_losses else 0.0,
+            "positions": self.characters,
+            "unknown_positions": self.unknown_targets,
+            "observations": len(self.observation_losses),
+            "accuracy_by_letters": letters["accuracy_by_letters"],
+            "positions_by_letters": letters["positions_by_letters"],
+            "batch": ORIGINAL_BATCH,
+            "by_letters_positions": letters["positions"],
+            "padded_positions": self.padded,
+        }
+
+
 @torch.no_grad()
 def evaluate_model(
-    model: torch.nn.Module, data: Dataset, batch_size: int, device: torch.device, split: str = "test"
+    model: torch.nn.Module,
+    data: Dataset,
+    batch_size: int,
+    device: torch.device,
+    split: str = "test",
+    observations: int | None = None,
 ) -> dict:
-    tally = Tally(data.inputs[split].shape[1])
-    for start in range(0, len(data.inputs[split]), batch_size):
-        chars, targets = to_batch(
-            data, split, np.arange(start, min(start + batch_size, len(data.inputs[split]))), device
-        )
-        mask = targets > UNKNOWN
-        log_probs = torch.log_softmax(model.dense(model.hidden(chars)[0][mask]).float(), dim=-1)
-        wanted = targets[mask]
-        tally.add(
-            log_probs.topk(TOP_K, dim=-1).indices.cpu().numpy(),
-            log_probs.gather(1, wanted[:, None])[:, 0].cpu().numpy(),
-            wanted.cpu().numpy(),
-            letters_seen(chars)[mask].cpu().numpy(),
-        )
-    return tally.summary()
+    """Our metrics over the first `observations` of `split` (all when None), with `as_original` beside."""
+    count = evaluated_rows(data, split, observations)
+    width = data.inputs[split].shape[1]
+    ours, original = Tally(width), OriginalTally(width)
+    # Where the original's RNN output was zero (padding), the prediction is the dense layer's bias alone.
+    bias_top = model.dense.bias.float().topk(TOP_K).indices.cpu().numpy()
+    rows_per_batch = ORIGINAL_BATCH * max(1, batch_size // ORIGINAL_BATCH)  # whole groups of 16
+    for start in range(0, count, rows_per_batch):
+        chars, targets = data.batch(split, np.arange(start, min(start + rows_per_batch, count)), device)
+        real = chars != 0  # <eos> only pads
+        hidden = model.hidden(chars)[0][real]
+        wanted = targets[real]
+        top = np.empty((len(wanted), TOP_K), dtype=np.int64)
+        log_prob = np.empty(len(wanted), dtype=np.float64)
+        chunk = max(1, CHUNK_ELEMENTS // model.dense.out_features)
+        for first in range(0, len(wanted), chunk):
+            part = slice(first, first + chunk)
+            log_probs = torch.log_softmax(model.dense(hidden[part]).float(), dim=-1)
+            top[part] = log_probs.topk(TOP_K, dim=-1).indices.cpu().numpy()
+            log_prob[part] = log_probs.gather(1, wanted[part, None])[:, 0].double().cpu().numpy()
+        real_np, wanted_np = real.cpu().numpy(), wanted.cpu().numpy()
+        letters = letters_seen(chars).cpu().numpy()
+        known = wanted_np > UNKNOWN
+        ours.add(top[known], log_prob[known], wanted_np[known], letters[real_np][known])
+
+        original.correct += int((top[:, 0] == wanted_np).sum())
+        original.characters += len(wanted_np)
+        original.unknown_targets += int((wanted_np == UNKNOWN).sum())
+        row_of = np.nonzero(real_np)[0]  # the observation of each real position
+        sums = np.bincount(row_of[known], weights=-log_prob[known], minlength=len(real_np))
+        scored = np.bincount(row_of[known], minlength=len(real_np))
+        # an observation with no scored position contributes 0, as TensorFlow's masked mean did
+        original.observation_losses += np.where(scored > 0, sums / np.maximum(scored, 1), 0.0).tolist()
+        full_top = np.broadcast_to(bias_top, (*real_np.shape, TOP_K)).copy()
+        full_top[real_np] = top
+        targets_np = targets.cpu().numpy()
+        lengths = real_np.sum(axis=1)
+        for group in range(0, len(real_np), ORIGINAL_BATCH):
+            rows = slice(group, group + ORIGINAL_BATCH)
+            padded_width = int(lengths[rows].max())
+            original.padded += int((padded_width - lengths[rows]).sum())
+            original.by_letters.add(
+                full_top[rows, :padded_width].reshape(-1, TOP_K),
+                None,
+                targets_np[rows, :padded_width].ravel(),
+                letters[rows, :padded_width].ravel(),
+            )
+    return {**ours.summary(), "observations": count, "as_original": original.summary()}
 
 
 class PrefixBaseline:
@@ -134,22 +240,32 @@ class PrefixBaseline:
         return top, log_prob
 
 
-def evaluate_baseline(data: Dataset, split: str = "test") -> dict:
+def evaluate_baseline(data: Dataset, split: str = "test", observations: int | None = None) -> dict:
+    """The baseline over the same positions as our metrics of the models (the first `observations`)."""
+    count = evaluated_rows(data, split, observations)
     baseline = PrefixBaseline(data.words, data.targets["train"])
-    chars = torch.from_numpy(data.inputs[split].astype(np.int64))
-    targets = data.targets[split].astype(np.int64)
+    chars = torch.from_numpy(data.inputs[split][:count].astype(np.int64))
+    targets = data.targets[split][:count].astype(np.int64)
     mask = targets > UNKNOWN
     letters = letters_seen(chars).numpy()[mask]
     wanted = targets[mask]
     top, log_prob = baseline.guess(wanted, letters)
     tally = Tally(targets.shape[1])
     tally.add(top, log_prob, wanted, letters)
-    return tally.summary()
+    return {**tally.summary(), "observations": count}
 
 
-def write_json(payload: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=1) + "\n")
+def evaluate_trained(profile: Profile, key: str, device: torch.device) -> dict:
+    """A trained model's eval.json: test metrics (ours and as the original) and, where the original
+    published connectivity for this model, the rank agreement of ours with it on passage P1."""
+    model, _ = load_trained(profile, key, device)
+    data = dataset_stage.load(profile)
+    batch = 2 * profile.batch_size
+    metrics = evaluate_model(model, data, batch, device, observations=profile.eval_observations)
+    agreement = published_agreement(model.cpu(), data, key)
+    if agreement is not None:
+        metrics["connectivity_vs_published"] = agreement
+    return metrics
 
 
 def training_curve(path: Path) -> dict:
@@ -170,18 +286,21 @@ def training_curve(path: Path) -> dict:
 def results(profile: Profile) -> dict:
     """Everything the article quotes about this profile's models, gathered from the stages' files."""
     run = profile.run_dir
-    description = json.loads((run / "dataset.json").read_text())
+    description = json.loads((run / DATASET_RECORD).read_text())
     models = []
     for config in profile.models:
         directory = model_dir(profile, config.key)
         _, payload = load_trained(profile, config.key)
-        curve = training_curve(directory / "losses.csv")
+        curve = training_curve(directory / LOSSES)
+        test = json.loads((directory / EVALUATION).read_text())
+        agreement = test.pop("connectivity_vs_published", None)
         models.append(
             {
                 **trained_summary(config, payload),
                 "final_train_loss": curve["train_loss"][-1],
                 "final_valid_loss": curve["valid_loss"][-1],
-                "test": json.loads((directory / "eval.json").read_text()),
+                "test": test,
+                **({"connectivity_vs_published": agreement} if agreement else {}),
             }
         )
     return {
@@ -195,27 +314,19 @@ def results(profile: Profile) -> dict:
             "train_seed": profile.train_seed,
             "embedding": profile.embedding,
             "vocab_size": profile.vocab_size,
+            "init": profile.init,
+        },
+        "evaluation": {
+            # the first N test observations (None: all of them)
+            "observations": profile.eval_observations,
+            "test_observations": description["stats"]["test_observations"],
+            "original_batch": ORIGINAL_BATCH,
         },
         "models": models,
-        "baseline": json.loads((run / "baseline.json").read_text()),
-        "versions": {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-        },
+        "baseline": json.loads((run / BASELINE).read_text()),
+        "versions": versions(),
         "commit": git_commit(),
     }
-
-
-def git_commit() -> str | None:
-    """The checkout's commit, with "-dirty" when its files differ from it (None outside git)."""
-    try:
-        run = {"cwd": profiles.ROOT, "capture_output": True, "text": True, "check": True}
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], **run).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], **run).stdout.strip()  # ignored files aside
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return commit + ("-dirty" if dirty else "")
 
 
 def main() -> None:
@@ -231,17 +342,15 @@ def main() -> None:
     profile = profiles.from_arguments(args)
     try:
         if args.results:
-            target = profile.run_dir / "results.json"
+            target = profile.run_dir / RESULTS
             write_json(results(profile), target)
         elif args.baseline:
-            target = profile.run_dir / "baseline.json"
-            write_json(evaluate_baseline(dataset_stage.load(profile)), target)
+            target = profile.run_dir / BASELINE
+            data = dataset_stage.load(profile)
+            write_json(evaluate_baseline(data, observations=profile.eval_observations), target)
         else:
-            device = pick_device()
-            model, _ = load_trained(profile, args.model, device)
-            metrics = evaluate_model(model, dataset_stage.load(profile), 2 * profile.batch_size, device)
-            target = model_dir(profile, args.model) / "eval.json"
-            write_json(metrics, target)
+            target = model_dir(profile, args.model) / EVALUATION
+            write_json(evaluate_trained(profile, args.model, pick_device()), target)
     except (CheckpointError, FileNotFoundError, KeyError, ValueError) as error:
         sys.exit(f"error: {error}")
     summary = json.loads(target.read_text())

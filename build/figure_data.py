@@ -3,7 +3,9 @@
     results.json     the run's results (test metrics, accuracy by letters seen, the no-context baseline)
     curves.json      each model's training curves from its losses.csv, thinned to at most MAX_POINTS
     published.json   the original's published results (article/reference/, MIT), compacted: P1's
-                     connectivity and top-3 per model, accuracy by letters, training curves, test table
+                     connectivity and top-3 per model, accuracy by letters, training curves, test table,
+                     and the recipe that produced them (corpus, sizes, steps, initialisation), which the
+                     article checks a build against before it calls two numbers comparable
     vanishing.json   how much of the gradient reaches earlier inputs of a vanilla RNN (figure 2), computed
 
 The published files stay unchanged in article/reference/ (their provenance is in its README); the page
@@ -20,9 +22,9 @@ import numpy as np
 import torch
 
 from build import profiles
+from build.run_files import LOSSES, REFERENCE_DIR, encode_lower_triangle
 from build.units import unit_class
 
-REFERENCE_DIR = profiles.ROOT / "article" / "reference"
 MAX_POINTS = 400
 # The original's names in its files -> our model keys.
 PUBLISHED_NAMES = {"gru": "GRU", "lstm": "LSTM", "nlstm": "Nested LSTM"}
@@ -33,6 +35,20 @@ PUBLISHED_RESULTS = {
     "nlstm": {"cross_entropy": 2.4950, "accuracy": 0.4710},
 }
 PUBLISHED_TRAINING_SECONDS = 22500  # per model, one GPU, TensorFlow 1.x
+# Spec sections 1-2: the recipe behind the published numbers, what a build is compared with.
+PUBLISHED_RECIPE = {
+    "corpus": "text8",
+    "units": 600,
+    "layers": {"gru": 2, "lstm": 2, "nlstm": 1},
+    "embedding": 600,
+    "vocabulary": 2**14,
+    "steps": 14_278,
+    "batch_size": 64,
+    "learning_rate": 1e-3,
+    "init": "original",
+    # test accuracy: every character at batch 1; accuracy by letters: padded batches of 16
+    "accuracy": "as_original",
+}
 PUBLISHED_CREDIT = (
     "A. Madsen, Visualizing memorization in RNNs, Distill 2019: published results of its text8 models, "
     "from github.com/distillpub/post--memorization-in-rnns (public/data, MIT licence, copyright nearForm)."
@@ -53,7 +69,7 @@ def training_curves(run_dir: Path, models: tuple[profiles.ModelConfig, ...]) -> 
     """Train and validation loss against step and wall-clock seconds, per model."""
     curves = {}
     for config in models:
-        path = run_dir / config.key / "losses.csv"
+        path = run_dir / config.key / LOSSES
         with open(path, newline="") as handle:
             rows = list(csv.DictReader(handle))
         if not rows:
@@ -75,8 +91,6 @@ def training_curves(run_dir: Path, models: tuple[profiles.ModelConfig, ...]) -> 
 
 def published(reference_dir: Path = REFERENCE_DIR) -> dict:
     """The original's results in the shapes our figures read (passage data as in our passage files)."""
-    from build.precompute import encode_lower_triangle  # the passage encoding has one owner
-
     passage: dict = {"text": None, "models": {}}
     for key, name in PUBLISHED_NAMES.items():
         path = reference_dir / f"connectivity_{key}.json"
@@ -121,6 +135,7 @@ def published(reference_dir: Path = REFERENCE_DIR) -> dict:
         "curves": curves,
         "results": PUBLISHED_RESULTS,
         "training_seconds": PUBLISHED_TRAINING_SECONDS,
+        "recipe": PUBLISHED_RECIPE,
     }
 
 

@@ -1,4 +1,4 @@
-"""The output layer and its cross entropy fused, chunk by chunk over positions (issue 6's first idea).
+"""The output layer and its cross entropy fused, chunk by chunk over positions.
 
 At the paper's shapes half of a GRU training step is the output layer: 12,800 positions x 16,386 classes
 of logits written, read and written again (softmax, loss, gradient), about 0.8 GB each time in fp32.

@@ -6,26 +6,35 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from build.dataset import ALPHABET, EOS, UNKNOWN
+from build import init as initialisation
+from build.alphabet import ALPHABET, EOS, UNKNOWN
 from build.fused import linear_cross_entropy
 from build.profiles import ModelConfig, Profile
-from build.units import RecurrentUnit, unit_class
+from build.units import RecurrentUnit, make_unit
+
+
+def pick_device(requested: str | None = None) -> torch.device:
+    """The device a stage runs its models on: the one asked for, else CUDA when present."""
+    if requested:
+        return torch.device(requested)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 class Model(nn.Module):
-    def __init__(self, config: ModelConfig, vocab_size: int, embedding: int) -> None:
+    def __init__(self, config: ModelConfig, vocab_size: int, embedding: int, init: str = "pytorch") -> None:
         super().__init__()
         self.config = config
         # <eos> only pads the end of an observation: its row stays zero and is not trained.
         self.embedding = nn.Embedding(len(ALPHABET), embedding, padding_idx=EOS)
-        self.rnn: RecurrentUnit = unit_class(config.unit)(
-            embedding, config.units, config.layers, **config.options
+        self.rnn: RecurrentUnit = make_unit(
+            config.unit, embedding, config.units, config.layers, config.options
         )
         self.dense = nn.Linear(config.units, vocab_size)
+        initialisation.apply(self, init)  # "pytorch": the layers' own defaults; "original": build/init.py
 
     @classmethod
     def for_profile(cls, profile: Profile, key: str) -> Model:
-        return cls(profile.model(key), profile.vocab_size, profile.embedding)
+        return cls(profile.model(key), profile.vocab_size, profile.embedding, profile.init)
 
     def hidden(
         self, chars: torch.Tensor, state: torch.Tensor | None = None

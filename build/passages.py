@@ -10,6 +10,8 @@ profile's), `position` (the output index shown first; default the last character
 character outside the model's alphabet (space, a-z) is an error, so the author sees exactly what the
 models read (write numbers as words). The passage starts with a space, like every word the models read,
 so index 0 is the space before the first word. Every problem stops the build with `file:line: message`.
+The blocks are found by build/fences.py, the scanner render uses too: a block whose info string starts
+with another word (```passage-note, ```text) is code, not a passage.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from build import fences
+
 # Passage P1 of the original article (spec section 4): 198 characters with its leading space. The web
 # weight formats are checked on it (exporter/web.py), so editing the article never forces a re-export.
 P1 = (
@@ -27,7 +31,6 @@ P1 = (
 )
 MAX_CHARACTERS = 500  # precomputed connectivity grows with the square of the length
 OPTIONS = ("id", "models", "position", "highlights")
-_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*passage(?P<info>(\s.*)?)$")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
@@ -119,28 +122,31 @@ def _passage(
     return Passage(options["id"], text, chosen, position, highlights, f"{path}:{line}", options)
 
 
+def from_block(path: Path, block: fences.Block, models: tuple[str, ...]) -> Passage:
+    """The passage of one ```passage block of `path`, validated (render reads its blocks this way too)."""
+    return _passage(path, block.start, block.info, list(block.body), models)
+
+
+def read_text(path: Path, text: str, models: tuple[str, ...]) -> list[Passage]:
+    """Every passage block of the Markdown `text` of `path`, validated; ids are unique."""
+    try:
+        blocks = fences.scan(text, path)
+    except fences.FenceError as error:
+        raise PassageError(str(error)) from error
+    return _unique([from_block(path, block, models) for block in blocks if block.kind == "passage"])
+
+
 def read(paths: list[Path], models: tuple[str, ...]) -> list[Passage]:
     """Every passage block of the Markdown files, validated; ids are unique across all files."""
-    passages: list[Passage] = []
+    return _unique([p for path in paths for p in read_text(path, path.read_text(encoding="utf-8"), models)])
+
+
+def _unique(passages: list[Passage]) -> list[Passage]:
     seen: dict[str, str] = {}
-    for path in paths:
-        lines = path.read_text(encoding="utf-8").splitlines()
-        number = 0
-        while number < len(lines):
-            match = _FENCE.match(lines[number])
-            number += 1
-            if not match:
-                continue
-            start, fence, body = number, match["fence"], []
-            while number < len(lines) and not lines[number].startswith(fence):
-                body.append((number + 1, lines[number]))
-                number += 1
-            if number == len(lines):
-                raise _fail(path, start, f"the passage block is never closed with {fence}")
-            number += 1
-            passage = _passage(path, start, match["info"], body, models)
-            if passage.id in seen:
-                raise _fail(path, start, f"duplicate passage id {passage.id!r} (first at {seen[passage.id]})")
-            seen[passage.id] = passage.source
-            passages.append(passage)
+    for passage in passages:
+        if passage.id in seen:
+            raise PassageError(
+                f"{passage.source}: duplicate passage id {passage.id!r} (first at {seen[passage.id]})"
+            )
+        seen[passage.id] = passage.source
     return passages

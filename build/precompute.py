@@ -13,11 +13,8 @@ weights, this format); a passage whose hash is unchanged is not recomputed, nor 
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import json
-import os
-import platform
 import shutil
 import sys
 from pathlib import Path
@@ -30,60 +27,32 @@ import torch
 from build import dataset as dataset_stage
 from build import figure_data, profiles
 from build import passages as passage_stage
-from build.connectivity import connectivity
-from build.corpus import sha256_file
-from build.evaluate import git_commit
+from build.connectivity import connectivity, passage_targets
 from build.model import Model
-from build.profiles import Profile, write_if_changed
-from build.train import CheckpointError, load_trained, model_dir, trained_summary
+from build.profiles import Profile
+from build.run_files import (
+    ARTICLE_DIR,
+    EXPORT_REPORT,
+    RESULTS,
+    TRAINED,
+    CheckpointError,
+    encode_lower_triangle,
+    git_commit,
+    load_trained,
+    model_dir,
+    sha256_file,
+    site_dir,
+    trained_summary,
+    versions,
+    write_if_changed,
+)
 
 FORMAT = 1
-ARTICLE_DIR = profiles.ROOT / "article"
 
 
 def article_sources() -> list[Path]:
     """The article's Markdown files (README.md documents how to write them and is not part of it)."""
     return [path for path in ARTICLE_DIR.glob("*.md") if path.name != "README.md"]
-
-
-def site_dir() -> Path:
-    return Path(os.environ.get("MEMORIZATION_SITE", profiles.ROOT / "site"))
-
-
-def encode_lower_triangle(values: np.ndarray) -> dict:
-    """Row t~ keeps its t~ + 1 values as uint16 fractions of the row's maximum (what the figures show)."""
-    rows = [values[t, : t + 1] for t in range(len(values))]
-    row_max = np.array([row.max() for row in rows], dtype=np.float64)
-    scale = np.where(row_max > 0, row_max, 1.0)
-    quantised = np.concatenate([np.round(row / s * 65535) for row, s in zip(rows, scale, strict=True)])
-    data = base64.b64encode(quantised.astype("<u2").tobytes()).decode("ascii")
-    return {
-        "encoding": "lower-triangular rows, uint16 little-endian, base64; value = row_max * q / 65535",
-        "row_max": [float(f"{m:.8g}") for m in row_max],
-        "data": data,
-    }
-
-
-def decode_lower_triangle(encoded: dict) -> np.ndarray:
-    """The inverse of `encode_lower_triangle` (zeros above the diagonal)."""
-    row_max = np.array(encoded["row_max"])
-    q = np.frombuffer(base64.b64decode(encoded["data"]), dtype="<u2").astype(np.float64)
-    n = len(row_max)
-    out = np.zeros((n, n))
-    offset = 0
-    for t in range(n):
-        out[t, : t + 1] = q[offset : offset + t + 1] / 65535 * row_max[t]
-        offset += t + 1
-    return out
-
-
-def passage_targets(text: str, data: dataset_stage.Dataset) -> list[int]:
-    """Per character, the id of the word it belongs to, or -1 where that word is not in the vocabulary."""
-    ids = []
-    for word in text[1:].split(" "):
-        word_id = data.word_id(word)
-        ids += [word_id if word_id > dataset_stage.UNKNOWN else -1] * (len(word) + 1)
-    return ids
 
 
 def compute_passage(
@@ -140,7 +109,7 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
     passages = passage_stage.read([profiles.relative_to_root(f) for f in files], keys)
     data = dataset_stage.load(profile)
     trained = {key: load_trained(profile, key) for key in keys}  # key -> (model, checkpoint payload)
-    model_hashes = {key: sha256_file(model_dir(profile, key) / "model.pt") for key in keys}
+    model_hashes = {key: sha256_file(model_dir(profile, key) / TRAINED) for key in keys}
     models = {key: model for key, (model, _) in trained.items()}
 
     entries = []
@@ -167,7 +136,7 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
             stale.unlink()
     write_if_changed(data_dir / "vocab.json", json.dumps(data.words, separators=(",", ":")) + "\n")
     figures = {
-        "results": json.loads((profile.run_dir / "results.json").read_text()),
+        "results": json.loads((profile.run_dir / RESULTS).read_text()),
         "curves": figure_data.training_curves(profile.run_dir, profile.models),
         "published": figure_data.published(),
         "vanishing": figure_data.vanishing_gradient(),
@@ -176,19 +145,14 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
         write_if_changed(data_dir / f"{name}.json", json.dumps(value, separators=(",", ":")) + "\n")
 
     manifest = {
+        "run": profile.run_name,
         "profile": profile.name,
         "corpus": profile.corpus,
         "corpus_sha256": data.stats["corpus_sha256"],
         "dataset": data.key,
         "seeds": {"dataset": profile.seed, "training": profile.train_seed},
         "commit": git_commit(),
-        "versions": {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "onnx": onnx.__version__,
-            "onnxruntime": onnxruntime.__version__,
-        },
+        "versions": {**versions(), "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
         "vocab": "data/vocab.json",
         "models": [_model_entry(profile, config, trained[config.key][1], site) for config in profile.models],
         "passages": entries,
@@ -199,34 +163,40 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
 
 
 def _model_entry(profile: Profile, config: profiles.ModelConfig, payload: dict, site: Path) -> dict:
-    """A model's description and its web graphs, copied into site/models/<key>/."""
+    """A model's description and its browser files (two graphs and the weights file both read), copied
+    into site/models/<key>/."""
     directory = model_dir(profile, config.key)
-    report = json.loads((directory / "export.json").read_text())
-    graphs = {}
-    for name, graph in report["web"]["graphs"].items():
-        target = site / "models" / config.key / graph["file"]
-        digest = sha256_file(directory / graph["file"])
+    report = json.loads((directory / EXPORT_REPORT).read_text())
+    web = report["web"]
+
+    def ship(name: str) -> dict:
+        target = site / "models" / config.key / name
+        digest = sha256_file(directory / name)
         if not target.exists() or sha256_file(target) != digest:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(directory / graph["file"], target)
-        graphs[name] = {
-            "file": f"models/{config.key}/{graph['file']}",
-            "bytes": graph["bytes"],
-            "sha256": digest,
-        }
+            shutil.copyfile(directory / name, target)
+        return {"file": f"models/{config.key}/{name}", "bytes": target.stat().st_size, "sha256": digest}
+
+    if "weights" not in web:
+        raise FileNotFoundError(f"{directory / EXPORT_REPORT}: made by an older export; export it again")
+    graphs = {name: ship(graph["file"]) for name, graph in web["graphs"].items()}
+    weights = ship(web["weights"]["file"])
     return {
         **trained_summary(config, payload),
         "embedding": profile.embedding,
         "vocab_size": profile.vocab_size,
         "state_size": report["state_size"],
-        "weights": report["web"]["format"],
+        "weights": web["format"],
+        "formats": web["formats"],
+        "weights_file": weights,
         "graphs": graphs,
+        "download_bytes": weights["bytes"] + sum(g["bytes"] for g in graphs.values()),
     }
 
 
 def _remove_stale_models(site: Path, models: list[dict]) -> None:
     """Model files no manifest entry names (another profile's, an older export's) leave site/models/."""
-    wanted = {graph["file"] for model in models for graph in model["graphs"].values()}
+    wanted = {f["file"] for model in models for f in [*model["graphs"].values(), model["weights_file"]]}
     for path in sorted((site / "models").rglob("*"), reverse=True):
         relative = path.relative_to(site).as_posix()
         if path.is_file() and relative not in wanted and relative.removesuffix(".js") not in wanted:

@@ -2,23 +2,34 @@
 
 A profile names a corpus, the recipe of the dataset, the models and how long they train. Make reads
 `python3 -m build.profiles ...` before the virtual environment exists, so this module imports only the
-standard library.
+standard library (and build/unit_files.py, which does too).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from build.unit_files import default_name, unit_settings
+
 ROOT = Path(__file__).resolve().parent.parent
-CACHE_DIR = Path(os.environ.get("MEMORIZATION_CACHE", ROOT / "cache"))
-RUNS_DIR = Path(os.environ.get("MEMORIZATION_RUNS", ROOT / "runs"))
+CACHE_DIR = Path(os.environ.get("MEMORIZATION_CACHE") or ROOT / "cache")  # unset or empty: the default
+RUNS_DIR = Path(os.environ.get("MEMORIZATION_RUNS") or ROOT / "runs")
 
 SEED = 450849059  # the original's seed for the vocabulary shuffle and the split
+RUN_FORMAT = 1  # raised when what a run directory holds changes shape: older run directories are refused
 CORPORA = ("text8", "brown")
+TOP_K = 3  # how many guesses of a model the article shows and scores (top-1 to top-3 accuracy)
+ARTICLE_MODELS = ("gru", "lstm", "nlstm")  # the original's three models, every profile's default list
+LAYERS = 2  # layers of a model whose unit file does not say (the original stacks its GRU and LSTM twice)
+MAX_MODELS = 6  # the page has six distinct model colours
+# Settings a quick study may override (Make variables and --options of every stage): variable -> field.
+STUDY_SETTINGS = {"steps": "steps", "units": "units", "lr": "learning_rate", "seed": "train_seed"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,14 @@ class Profile:
     validate_every: int = 100
     validation_batches: int = 8  # how many validation mini-batches each logged validation loss averages
     corpus_limit: int | None = None  # use only the first N characters of the normalised corpus
+    eval_observations: int | None = None  # evaluate on the first N test observations only (None: all)
+    keep_best: bool = False  # ship the weights of the best validation loss, not the last step's
+    # Initial weights: "original" (TensorFlow 1.x's defaults, as the original started; build/init.py) or
+    # "pytorch" (PyTorch's defaults, which train much faster in a short budget).
+    init: str = "pytorch"
+    # What a quick study changed from the profile's own settings, e.g. "steps8-lr0.01" ("" for none): it
+    # names the run directory, so a study never mixes its models with the profile's own.
+    variant: str = ""
 
     @property
     def vocab_size(self) -> int:
@@ -58,7 +77,8 @@ class Profile:
     @property
     def run_name(self) -> str:
         default = PROFILES[self.name].corpus
-        return self.name if self.corpus == default else f"{self.name}-{self.corpus}"
+        name = self.name if self.corpus == default else f"{self.name}-{self.corpus}"
+        return f"{name}-{self.variant}" if self.variant else name
 
     @property
     def run_dir(self) -> Path:
@@ -71,13 +91,28 @@ class Profile:
         raise KeyError(f"profile {self.name!r} has no model {key!r}; it has {[m.key for m in self.models]}")
 
 
-def _three_models(units: int, layers: int = 2) -> tuple[ModelConfig, ...]:
-    """The article's trio: GRU and LSTM stacked `layers` deep, and one Nested LSTM layer of depth 2."""
-    return (
-        ModelConfig("gru", "GRU", "gru", units, layers),
-        ModelConfig("lstm", "LSTM", "lstm", units, layers),
-        ModelConfig("nlstm", "Nested LSTM", "nlstm", units, 1, {"depth": 2}),
-    )
+def model_configs(keys: tuple[str, ...] | list[str], units: int) -> tuple[ModelConfig, ...]:
+    """One model per key, each key naming its unit file; `units` wide, as deep as the unit file says
+    (LAYERS, default 2), with the unit's own OPTIONS and display NAME (default derived from the key)."""
+    configs = []
+    for key in keys:
+        settings = unit_settings(key)
+        configs.append(
+            ModelConfig(
+                key,
+                settings.get("NAME") or default_name(key),
+                key,
+                units,
+                settings.get("LAYERS", LAYERS),
+                settings.get("OPTIONS", {}),
+            )
+        )
+    return tuple(configs)
+
+
+def _three_models(units: int) -> tuple[ModelConfig, ...]:
+    """The article's trio: GRU and LSTM stacked twice, and one Nested LSTM layer of depth 2."""
+    return model_configs(ARTICLE_MODELS, units)
 
 
 PROFILES: dict[str, Profile] = {
@@ -93,6 +128,10 @@ PROFILES: dict[str, Profile] = {
         checkpoint_every=500,
         validate_every=250,
         validation_batches=16,
+        # On Brown (CORPUS=brown, 1/17 of text8) 14,278 steps are about 34 epochs: the site shows the
+        # weights of the best validation loss, never an overfitted last step.
+        keep_best=True,
+        init="original",
     ),
     # The default: the whole `make article` within 20 minutes on two CPU cores.
     "small": Profile(
@@ -109,6 +148,22 @@ PROFILES: dict[str, Profile] = {
         checkpoint_every=100,
         validate_every=50,
         validation_batches=4,
+    ),
+    # The paper's sizes on the embedded corpus for a handful of small steps (not trained): the whole
+    # paper path (export, web formats, precompute, render, browser) on two CPU cores.
+    "paper-shapes": Profile(
+        name="paper-shapes",
+        corpus="brown",
+        vocab_bits=14,
+        embedding=600,
+        models=_three_models(600),
+        batch_size=4,
+        steps=6,
+        checkpoint_every=3,
+        validate_every=3,
+        validation_batches=1,
+        eval_observations=256,
+        init="original",
     ),
     # For tests: seconds.
     "tiny": Profile(
@@ -127,16 +182,104 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def load(name: str, corpus: str | None = None, **overrides: object) -> Profile:
-    """The named profile, with its corpus replaced when `corpus` is given (e.g. paper shapes on Brown)."""
+Setting = str | int | float | None  # a study setting as Make passes it ("" or None: not given)
+
+
+def _given(value: Setting) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _number(variable: str, value: Setting, kind: type, minimum: float, strict: bool = False) -> int | float:
+    """`value` as an int or float of at least `minimum` (above it when `strict`), or one clear line."""
+    try:
+        number = kind(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or number < minimum or (strict and number == minimum):
+        what = "an integer" if kind is int else "a number"
+        bound = f"{'above' if strict else 'at least'} {minimum:g}"
+        raise SystemExit(f"{variable}={value!r}: must be {what} {bound}")
+    return number
+
+
+def model_keys(value: Setting) -> tuple[str, ...]:
+    """MODELS as given ("gru,lstm,mycell", commas or spaces) -> its keys, each naming a unit file."""
+    keys = tuple(k for k in re.split(r"[,\s]+", str(value).strip()) if k)
+    for key in keys:
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", key):
+            raise SystemExit(
+                f"MODELS={value!r}: {key!r} is not a unit file's name (lower-case letters, digits, _)"
+            )
+    if len(set(keys)) != len(keys):
+        raise SystemExit(f"MODELS={value!r}: a model is listed twice")
+    if not 1 <= len(keys) <= MAX_MODELS:
+        raise SystemExit(f"MODELS={value!r}: list 1 to {MAX_MODELS} models")
+    return keys
+
+
+def load(
+    name: str,
+    corpus: str | None = None,
+    *,
+    models: Setting = None,
+    steps: Setting = None,
+    units: Setting = None,
+    lr: Setting = None,
+    seed: Setting = None,
+) -> Profile:
+    """The named profile, with its corpus replaced when `corpus` is given (e.g. paper shapes on Brown),
+    its models when `models` lists unit files, and its training settings for a quick study. A study
+    setting that differs from the profile's names the run directory (tiny-steps8-lr0.01)."""
     if name not in PROFILES:
         raise SystemExit(f"unknown profile {name!r}: choose one of {', '.join(PROFILES)}")
     profile = PROFILES[name]
+    changes: dict = {}
     if corpus:
         if corpus not in CORPORA:
             raise SystemExit(f"unknown corpus {corpus!r}: choose one of {', '.join(CORPORA)}")
-        overrides["corpus"] = corpus
-    return dataclasses.replace(profile, **overrides) if overrides else profile
+        changes["corpus"] = corpus
+    width = profile.models[0].units
+    variant = []
+    study = {"steps": (steps, int, 1, False), "units": (units, int, 1, False), "lr": (lr, float, 0, True)}
+    study["seed"] = (seed, int, 0, False)
+    for variable, (value, kind, minimum, strict) in study.items():
+        if not _given(value):
+            continue
+        number = _number(variable.upper(), value, kind, minimum, strict)
+        current = width if variable == "units" else getattr(profile, STUDY_SETTINGS[variable])
+        if number == current:
+            continue
+        variant.append(f"{variable}{number:g}" if kind is float else f"{variable}{number}")
+        if variable == "units":
+            width = number
+        else:
+            changes[STUDY_SETTINGS[variable]] = number
+    keys = model_keys(models) if _given(models) else tuple(m.key for m in profile.models)
+    if _given(models) or width != profile.models[0].units:
+        changes["models"] = model_configs(keys, width)
+    if variant:
+        changes["variant"] = "-".join(variant)
+    return dataclasses.replace(profile, **changes) if changes else profile
+
+
+def make_variables(profile: Profile) -> list[str]:
+    """The Make variables that rebuild `profile` from its named one (CORPUS=, MODELS=, STEPS= ...), only
+    those that differ: `make article PROFILE=<name>` followed by these reproduces it."""
+    own = PROFILES[profile.name]
+    words = [] if profile.corpus == own.corpus else [f"CORPUS={profile.corpus}"]
+    keys = [m.key for m in profile.models]
+    if keys != [m.key for m in own.models]:
+        words.append(f"MODELS={','.join(keys)}")
+    for variable, field_name in STUDY_SETTINGS.items():
+        if variable == "units":
+            value, default = profile.models[0].units, own.models[0].units
+        else:
+            value, default = getattr(profile, field_name), getattr(own, field_name)
+        if value != default:
+            words.append(
+                f"{variable.upper()}={value:g}" if isinstance(value, float) else f"{variable.upper()}={value}"
+            )
+    return words
 
 
 def relative_to_root(path: Path) -> Path:
@@ -145,39 +288,81 @@ def relative_to_root(path: Path) -> Path:
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write `text` atomically unless the file already holds it: an unchanged file keeps its mtime, so
-    Make sees that nothing after this stage needs redoing."""
-    if path.exists() and path.read_text() == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-    return True
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The --profile/--corpus pair every stage's command line takes (defaults from PROFILE and CORPUS)."""
+    """The options every stage's command line takes, with defaults from the environment (PROFILE, CORPUS,
+    MODELS, STEPS, UNITS, LR, SEED): which run, and a quick study's changes to it."""
     parser.add_argument("--profile", default=os.environ.get("PROFILE") or "small", choices=sorted(PROFILES))
     parser.add_argument("--corpus", default=os.environ.get("CORPUS") or None, choices=CORPORA)
+    parser.add_argument(
+        "--models", default=os.environ.get("MODELS", ""), help="unit files to train, e.g. gru,lstm,mycell"
+    )
+    for variable, field_name in STUDY_SETTINGS.items():
+        parser.add_argument(
+            f"--{variable}",
+            default=os.environ.get(variable.upper(), ""),
+            help=f"the profile's {field_name} for a quick study (its own run directory)",
+        )
+
+
+def study(args: argparse.Namespace) -> dict[str, Setting]:
+    """The models and study settings of parsed arguments, as `load` takes them."""
+    return {"models": args.models, **{variable: getattr(args, variable) for variable in STUDY_SETTINGS}}
 
 
 def from_arguments(args: argparse.Namespace) -> Profile:
-    return load(args.profile, args.corpus)
+    return load(args.profile, args.corpus, **study(args))
+
+
+def stage_arguments(profile_name: str, corpus: str | None = None, **settings: Setting) -> str:
+    """The options that hand a run to every stage, for Make (only those given)."""
+    words = ["--profile", profile_name, *(["--corpus", corpus] if corpus else [])]
+    for variable, value in settings.items():
+        if _given(value):
+            words += [f"--{variable}", re.sub(r"\s+", "", str(value))]
+    return " ".join(words)
+
+
+def plan(profile_name: str, corpus: str | None = None, model: str | None = None, **settings: Setting) -> str:
+    """Make's plan of a build in one line: the run directory, then the model keys. Raises SystemExit with
+    one line naming the valid choices when the profile, corpus, a model or a setting is wrong."""
+    profile = load(profile_name, corpus or None, **settings)
+    keys = [m.key for m in profile.models]
+    if model and model not in keys:
+        raise SystemExit(
+            f"unknown model {model!r} in profile {profile.name!r}: choose one of {', '.join(keys)}"
+        )
+    return " ".join([str(relative_to_root(profile.run_dir)), *keys])
 
 
 def main() -> None:
-    """Answers Make's questions: `run-dir` and `models` of a profile, one per line."""
+    """Answers Make's questions: `plan` (run directory and model keys on one line), `run-dir`, `models`,
+    `stage` (the options every stage gets).
+
+    Arguments are taken as given (an empty one means the profile's own), and a wrong one exits with status
+    2 and one line on stdout, which the Makefile turns into `$(error ...)`."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("question", choices=["run-dir", "models"])
-    add_arguments(parser)
+    parser.add_argument("question", choices=["plan", "run-dir", "models", "stage"])
+    parser.add_argument("--profile", default=os.environ.get("PROFILE") or "small")
+    parser.add_argument("--corpus", default=os.environ.get("CORPUS") or None)
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--models", default=os.environ.get("MODELS", ""))
+    for variable in STUDY_SETTINGS:
+        parser.add_argument(f"--{variable}", default=os.environ.get(variable.upper(), ""))
     args = parser.parse_args()
-    profile = from_arguments(args)
-    if args.question == "run-dir":
-        print(relative_to_root(profile.run_dir))
+    settings = study(args)
+    try:
+        answer = plan(args.profile, args.corpus, args.model, **settings).split(" ")
+    except SystemExit as error:
+        print(f"error: {error}")
+        raise SystemExit(2) from None
+    if args.question == "plan":
+        print(" ".join(answer))
+    elif args.question == "run-dir":
+        print(answer[0])
+    elif args.question == "models":
+        print(" ".join(answer[1:]))
     else:
-        print(" ".join(m.key for m in profile.models))
+        print(stage_arguments(args.profile, args.corpus or None, **settings))
 
 
 if __name__ == "__main__":

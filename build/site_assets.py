@@ -1,14 +1,23 @@
-"""Files of site/ that the render stage copies or derives: onnxruntime-web under vendor/, and the `<file>.js`
-wrappers that let the page read its data when opened from disk (file://), where Chromium refuses `fetch`.
+"""Files of site/ that the render stage copies or derives: the static files of article/static/ with the
+page's scripts in their load order, onnxruntime-web under vendor/, and the `<file>.js` wrappers that let
+the page read its data when opened from disk (file://), where Chromium refuses `fetch`.
+
+The page's scripts are classic scripts sharing the namespace `Memo`, loaded in an order that the layout
+of article/static/js/ alone gives (no file is read to find it):
+
+    js/lib/*.js        the shared code, by file name (10-memo.js first: it defines Memo)
+    js/figures/*.js    one script per figure kind, by name, passage.js first (SHARED_FIGURES)
+    js/start.js        starts the figures, once every script has run
 
 A wrapper is one line of classic JavaScript beside the file it wraps (data/vocab.json -> data/vocab.json.js):
 
     Memo.deliver("<path relative to site/, forward slashes>", <value>);
 
-with <value> chosen by the wrapped file's suffix, the rule js/memo.js relies on:
+with <value> chosen by the wrapped file's suffix, the rule js/lib/30-data.js relies on:
 
     .json   the file's JSON text as is (a JSON text is a JavaScript expression): Memo.load gets the value;
-    .mjs    the file's text as a JSON string: memo.js makes a blob: module URL of it (onnxruntime's loader);
+    .mjs    the file's text as a JSON string: js/lib/40-runtime.js makes a blob: module URL of it
+            (onnxruntime's loader);
     other   the file's bytes as a base64 string: Memo.loadBytes decodes it.
 
 Over http(s) the page fetches the plain files and never reads a wrapper.
@@ -18,17 +27,25 @@ from __future__ import annotations
 
 import base64
 import json
-import os
+import shutil
 from pathlib import Path
 
 from build import profiles
-from build.corpus import sha256_file
-from build.profiles import write_if_changed
+from build.run_files import replace_bytes, sha256_file, write_if_changed
 
 ORT_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 WRAPPED_DIRS = ("data", "models", "vendor")
 WRAPPER_PREFIX = "Memo.deliver("
 TEXT_SUFFIXES = (".mjs",)
+
+SCRIPTS_DIR = "js"
+LIB_DIR = "lib"
+FIGURES_DIR = "figures"
+START_SCRIPT = "start.js"
+# Figure scripts whose helpers other figures draw with load before the other figures: passage.js defines
+# Memo.PassageView, which hero.js uses. (Figures start only from start.js, after every script has run,
+# so this holds even for a figure that looked for the helper as its own script ran.)
+SHARED_FIGURES = ("passage.js",)
 
 
 class AssetError(RuntimeError):
@@ -38,14 +55,6 @@ class AssetError(RuntimeError):
 def ort_dist() -> Path:
     """Where npm puts onnxruntime-web's browser builds (read at call time, so tests can move ROOT)."""
     return profiles.ROOT / "node_modules" / "onnxruntime-web" / "dist"
-
-
-def _replace_bytes(path: Path, data: bytes) -> None:
-    """Write atomically, so a browser or Make never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def vendor(site: Path, dist: Path | None = None) -> None:
@@ -63,7 +72,46 @@ def vendor(site: Path, dist: Path | None = None) -> None:
         source, target = dist / name, target_dir / name
         if target.is_file() and sha256_file(target) == sha256_file(source):
             continue
-        _replace_bytes(target, source.read_bytes())
+        replace_bytes(target, source.read_bytes())
+
+
+def scripts(static: Path) -> list[str]:
+    """The page's scripts in load order, as paths relative to site/ ("js/lib/10-memo.js", ...), from the
+    layout of `static`/js/ (see the module docstring); a .js file elsewhere there is an error that says
+    where a script belongs."""
+    root = Path(static) / SCRIPTS_DIR
+    found = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.js") if p.is_file())
+    lib = [name for name in found if name.startswith(LIB_DIR + "/") and name.count("/") == 1]
+    figures = [name for name in found if name.startswith(FIGURES_DIR + "/") and name.count("/") == 1]
+    start = [name for name in found if name == START_SCRIPT]
+    misplaced = [name for name in found if name not in (*lib, *figures, *start)]
+    if misplaced:
+        raise AssetError(
+            f"{root}: {', '.join(misplaced)}: the page's scripts are {LIB_DIR}/*.js (shared, loaded first by "
+            f"name), {FIGURES_DIR}/*.js (one per figure kind) and {START_SCRIPT} (loaded last)"
+        )
+    if not start:
+        raise AssetError(f"{root / START_SCRIPT}: missing (it starts the figures)")
+    shared = [f"{FIGURES_DIR}/{name}" for name in SHARED_FIGURES if f"{FIGURES_DIR}/{name}" in figures]
+    figures = shared + [name for name in figures if name not in shared]
+    return [f"{SCRIPTS_DIR}/{name}" for name in (*lib, *figures, *start)]
+
+
+def copy_static(static: Path, site: Path) -> list[str]:
+    """Copy `static` (article/static/) into `site` and delete every file of site/js/ that is not one of
+    the page's scripts now (a script renamed or removed must not stay in the site); returns the scripts
+    in load order (`scripts`)."""
+    static, site = Path(static), Path(site)
+    order = scripts(static)
+    shutil.copytree(static, site, dirs_exist_ok=True)
+    root = site / SCRIPTS_DIR
+    for path in sorted(root.rglob("*"), reverse=True):  # files before the folders that hold them
+        if path.is_dir():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif path.relative_to(site).as_posix() not in order:
+            path.unlink()
+    return order
 
 
 def wrapper_text(site: Path, relative: str) -> str:

@@ -3,70 +3,80 @@
 Deterministic: the initial weights come from the profile's train seed, and the batch of step s is a
 function of s alone (a seeded permutation per epoch), so a run resumed from a checkpoint ends with the
 same weights as one that was never interrupted. Writes, per model, in <run>/<model>/:
-  checkpoint.pt  the latest state (weights, Adam, step, clock), replaced atomically
+  checkpoint.pt  the latest state (weights, Adam, step, clock; with the profile's keep_best also the
+                 weights of the best validation loss so far), replaced atomically
   losses.csv     step, seconds, train_loss, valid_loss (valid_loss at intervals)
-  model.pt       the final weights and what produced them (Make's target for this stage)
+  model.pt       the final weights and what produced them (Make's target for this stage): the last
+                 step's, or with keep_best the best validation loss's (model.pt's "selected" says which)
 
-Two paths compute the same loss: "fused" (build/fused.py: the output layer and its cross entropy in
-chunks, never all logits at once; the default on CUDA) and "reference" (plain PyTorch; the default on the
-CPU, whose results it leaves unchanged, and `--reference` anywhere). Checkpoints record theirs.
+On a CPU, a run that would take hours (the paper profile: days) first measures one step, prints the
+estimate and stops unless told to go ahead (`--yes`; `make ... YES=1`).
+
+Two implementations compute the same loss: "fused" (build/fused.py: the output layer and its cross entropy
+in chunks, never all logits at once, and the Nested LSTM's Triton kernels; the default on CUDA) and
+"reference" (plain PyTorch; the default on the CPU, whose results it leaves unchanged, and `--reference`
+anywhere). Checkpoints record theirs.
+
+Before anything is written, the model's unit file is checked (build.units.check), so a researcher's broken
+build/units/<name>.py stops the run with one line naming the file; a loss that turns NaN or infinite
+stops it too, without saving those weights.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import dataclasses
-import os
+import hashlib
+import math
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from build import dataset as dataset_stage
-from build import profiles
+from build import profiles, units
 from build.dataset import Dataset
-from build.model import Model
+from build.model import Model, pick_device
 from build.profiles import Profile
+from build.run_files import (
+    CHECKPOINT,
+    CHECKPOINT_FORMAT,
+    LOSSES,
+    TRAINED,
+    CheckpointError,
+    load_weights,
+    model_dir,
+    read_checkpoint,
+    save_checkpoint,
+    trained_implementation,
+)
 
-CHECKPOINT_FORMAT = 1
+CPU_HOURS_WITHOUT_ASKING = 2.0  # a longer CPU run needs --yes
+ESTIMATE_FROM_STEPS = 1000  # runs with fewer steps left to train are not worth timing first
 CSV_FIELDS = ["step", "seconds", "train_loss", "valid_loss"]
-PATHS = ("fused", "reference")
+IMPLEMENTATIONS = ("fused", "reference")
 
 
-class CheckpointError(RuntimeError):
-    """A checkpoint is unreadable or belongs to another run; never silently restarted from scratch."""
+class TooSlowError(RuntimeError):
+    """Training here would take far longer than anyone expects from `make`; the message says how long."""
 
 
-def pick_device(requested: str | None = None) -> torch.device:
-    if requested:
-        return torch.device(requested)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def default_path(device: torch.device) -> str:
+def default_implementation(device: torch.device) -> str:
     """Fused on CUDA, where the [N, V] logits are half of a step's time; on the CPU plain PyTorch, so the
     small profile's numbers and checkpoints stay exactly what they were (fused agrees only to rounding)."""
     return "fused" if device.type == "cuda" else "reference"
-
-
-def trained_path(payload: dict) -> str:
-    """The path a checkpoint was trained on; those written before the fused path existed lack the field
-    and were plain PyTorch. Kept out of `identity`, whose every field an older checkpoint must match."""
-    return payload.get("path", "reference")
 
 
 def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return f"cpu ({torch.get_num_threads()} threads)"
-
-
-def model_dir(profile: Profile, key: str) -> Path:
-    return profile.run_dir / key
 
 
 def identity(profile: Profile, key: str, data: Dataset) -> dict:
@@ -81,44 +91,15 @@ def identity(profile: Profile, key: str, data: Dataset) -> dict:
         "train_seed": profile.train_seed,
         "batch_size": profile.batch_size,
         "learning_rate": profile.learning_rate,
+        "init": profile.init,
+        "unit_source": unit_source(profile.model(key).unit),
     }
 
 
-def save_atomic(payload: dict, path: Path) -> None:
-    """torch.save to a temporary file, then rename: a kill never leaves half a checkpoint behind."""
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    torch.save(payload, temporary)
-    os.replace(temporary, path)
-
-
-def read_checkpoint(path: Path, expected: dict | None = None) -> dict:
-    """Load a checkpoint and check it against `expected` (see `identity`); errors name the file and field."""
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many kinds for a damaged file
-        raise CheckpointError(
-            f"{path}: unreadable checkpoint ({error}); delete it to train from scratch"
-        ) from error
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path}: not a checkpoint of this build; delete it to train from scratch")
-    for field, wanted in (expected or {}).items():
-        found = payload["identity"].get(field)
-        if found != wanted:
-            raise CheckpointError(
-                f"{path}: made with {field} = {found!r}, but this run has {field} = {wanted!r}; "
-                f"delete {path.parent} to train this model from scratch"
-            )
-    return payload
-
-
-def load_weights(model: Model, weights: dict, path: Path) -> None:
-    """Load a state dict, turning a shape or name mismatch (the model's code changed) into a clear error."""
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError as error:
-        raise CheckpointError(
-            f"{path}: its weights do not fit this model ({error}); delete {path.parent} to train it afresh"
-        ) from error
+def unit_source(unit: str) -> str:
+    """SHA-256 of the unit's file and of its kernels if it has any: an edited unit trains afresh."""
+    files = [units.located(unit), profiles.ROOT / "build" / "kernels" / f"{unit}.py"]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files if f and f.exists())).hexdigest()
 
 
 def batch_indices(step: int, train_count: int, batch_size: int, seed: int) -> np.ndarray:
@@ -129,14 +110,6 @@ def batch_indices(step: int, train_count: int, batch_size: int, seed: int) -> np
     epoch, index = divmod(step, per_epoch)
     order = np.random.RandomState([seed, epoch]).permutation(train_count)
     return order[index * batch_size : (index + 1) * batch_size]
-
-
-def to_batch(
-    data: Dataset, split: str, rows: np.ndarray, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor]:
-    chars = torch.from_numpy(data.inputs[split][rows].astype(np.int64)).to(device)
-    targets = torch.from_numpy(data.targets[split][rows].astype(np.int64)).to(device)
-    return chars, targets
 
 
 @torch.no_grad()
@@ -150,7 +123,7 @@ def validation_loss(
     for start in range(0, profile.validation_batches * profile.batch_size, profile.batch_size):
         if start >= len(rows):
             break
-        chars, targets = to_batch(data, "valid", rows[start : start + profile.batch_size], device)
+        chars, targets = data.batch("valid", rows[start : start + profile.batch_size], device)
         loss, n, _ = model.loss(chars, targets, fused=fused)
         total, count = total + loss.item(), count + int(n)
     model.train()
@@ -165,31 +138,74 @@ def read_losses(path: Path, up_to_step: int) -> list[dict]:
         return [row for row in csv.DictReader(handle) if int(row["step"]) <= up_to_step]
 
 
+def seconds_per_step(
+    model: Model, data: Dataset, profile: Profile, device: torch.device, fused: bool
+) -> float:
+    """Wall-clock seconds of one training step, measured on a throwaway copy of the model."""
+    trial = copy.deepcopy(model)
+    optimizer = torch.optim.Adam(trial.parameters(), lr=profile.learning_rate)
+    rows = batch_indices(0, len(data.inputs["train"]), profile.batch_size, profile.train_seed)
+    chars, targets = data.batch("train", rows, device)
+    started = time.perf_counter()
+    loss_sum, count, _ = trial.loss(chars, targets, fused=fused)
+    (loss_sum / count).backward()
+    optimizer.step()
+    return time.perf_counter() - started
+
+
+def describe_duration(seconds: float) -> str:
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 60:.0f} minutes"
+
+
+def check_cpu_time(
+    model: Model, data: Dataset, profile: Profile, key: str, device: torch.device, remaining: int, fused: bool
+) -> None:
+    """On a CPU, refuse (TooSlowError) a run whose measured estimate exceeds CPU_HOURS_WITHOUT_ASKING."""
+    if device.type != "cpu" or remaining < ESTIMATE_FROM_STEPS:
+        return
+    step = seconds_per_step(model, data, profile, device, fused)
+    total = step * remaining
+    print(f"{key}: about {describe_duration(total)} on this CPU ({remaining:,} steps at {step:.2f} s each)")
+    if total > CPU_HOURS_WITHOUT_ASKING * 3600:
+        raise TooSlowError(
+            f"training {key} of profile {profile.name!r} on this CPU would take about "
+            f"{describe_duration(total)} ({remaining:,} steps at {step:.2f} s, measured); train it on a GPU, "
+            "or pass --yes (make ... YES=1) to go ahead on the CPU"
+        )
+
+
 def train(
     profile: Profile,
     key: str,
     device: torch.device | None = None,
     on_step: Callable[[int], None] | None = None,
     progress: bool = True,
-    path: str | None = None,
+    implementation: str | None = None,
+    yes: bool = False,
 ) -> Path:
     """Train model `key` of `profile` to `profile.steps`, resuming from its checkpoint; returns model.pt.
 
-    `path` is "fused" or "reference"; None means the device's default for a new run and the checkpoint's
-    own path for a resumed one (a run never changes path midway: its weights would depend on where it
-    was interrupted). An explicit `path` that differs from the checkpoint's is an error.
+    `implementation` is "fused" or "reference"; None means the device's default for a new run and the
+    checkpoint's own for a resumed one (a run never changes implementation midway: its weights would
+    depend on where it was interrupted). An explicit one that differs from the checkpoint's is an error.
     """
     device = device or pick_device()
-    if path is not None and path not in PATHS:
-        raise ValueError(f"path must be one of {PATHS}, not {path!r}")
-    training_path = path or default_path(device)
+    if implementation is not None and implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, not {implementation!r}")
+    chosen = implementation or default_implementation(device)
+    config = profile.model(key)
+    units.check(config.unit, config.units, config.layers, config.options)  # before anything is written
     data = dataset_stage.load(profile)
     directory = model_dir(profile, key)
     directory.mkdir(parents=True, exist_ok=True)
     checkpoint_path, final_path, csv_path = (
-        directory / "checkpoint.pt",
-        directory / "model.pt",
-        directory / "losses.csv",
+        directory / CHECKPOINT,
+        directory / TRAINED,
+        directory / LOSSES,
     )
     expected = identity(profile, key, data)
 
@@ -197,14 +213,23 @@ def train(
     model = Model.for_profile(profile, key).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=profile.learning_rate)
     step, elapsed = 0, 0.0
+    saved: int | None = None  # the step checkpoint.pt holds, for the message when the loss breaks
+    best: dict | None = None  # keep_best: {"step", "valid_loss", "weights"} of the best validation so far
+    payload = None
     if checkpoint_path.exists():
-        payload = read_checkpoint(checkpoint_path, expected)
-        if path is not None and trained_path(payload) != path:
+        payload = read_checkpoint(checkpoint_path, {k: v for k, v in expected.items() if k != "unit_source"})
+        # Checkpoints written before the unit's source was recorded are taken as made by this source.
+        if payload["identity"].get("unit_source", expected["unit_source"]) != expected["unit_source"]:
+            unit = units.unit_file(profile.model(key).unit)
+            print(f"{key}: {unit} changed since {checkpoint_path} was written: training from scratch")
+            payload = None
+    if payload is not None:
+        if implementation is not None and trained_implementation(payload) != implementation:
             raise CheckpointError(
-                f"{checkpoint_path}: trained on the {trained_path(payload)} path, but this run asks for the "
-                f"{path} path; delete {directory} to train it afresh on that path"
+                f"{checkpoint_path}: trained with the {trained_implementation(payload)} implementation, but "
+                f"this run asks for the {implementation} one; delete {directory} to train it afresh with it"
             )
-        training_path = trained_path(payload)
+        chosen = trained_implementation(payload)
         if payload["step"] > profile.steps:
             raise CheckpointError(
                 f"{checkpoint_path}: already at step {payload['step']}, past this profile's {profile.steps} "
@@ -216,32 +241,62 @@ def train(
         load_weights(model, payload["weights"], checkpoint_path)
         optimizer.load_state_dict(payload["optimizer"])
         step, elapsed = payload["step"], payload["elapsed"]
+        saved = step
+        best = payload.get("best")
         print(f"{key}: resuming from {checkpoint_path} at step {step}")
     rows = read_losses(csv_path, step)
 
     def checkpoint(final: bool = False) -> None:
+        nonlocal saved
+        saved = step
         payload = {
             "format": CHECKPOINT_FORMAT,
             "identity": expected,
             "step": step,
             "elapsed": elapsed,
-            "path": training_path,
+            "path": chosen,  # the implementation (a field name older checkpoints already use)
             "weights": model.state_dict(),
         }
-        save_atomic({**payload, "optimizer": optimizer.state_dict()}, checkpoint_path)
+        save_checkpoint({**payload, "optimizer": optimizer.state_dict(), "best": best}, checkpoint_path)
         if final:
-            save_atomic(
-                {**payload, "parameters": model.parameter_counts(), "device": describe_device(device)},
-                final_path,
-            )
+            shipped = {**payload, "parameters": model.parameter_counts(), "device": describe_device(device)}
+            if best is not None:
+                shipped["weights"] = best["weights"]
+                shipped["selected"] = {
+                    "rule": "best validation loss",
+                    "step": best["step"],
+                    "valid_loss": best["valid_loss"],
+                    "last_step": step,
+                    "last_valid_loss": float(last_valid) if last_valid else None,
+                }
+            save_checkpoint(shipped, final_path)
 
-    fused = training_path == "fused"
-    if hasattr(model.rnn, "fused"):  # a unit with its own kernels (Nested LSTM): off on the reference path
+    def diverged(what: str, value: float, bar: Any) -> units.UnitError:
+        """The error for a non-finite loss; these weights are never saved, an earlier checkpoint stays. Closes
+        the progress bar, so that the one-line error does not land on the bar's line."""
+        if bar is not None:
+            bar.close()
+        kept = f"{checkpoint_path} keeps step {saved}" if saved is not None else "no checkpoint was written"
+        return units.UnitError(
+            f"{units.unit_file(config.unit)}: {what} is {value} at step {step}; the model's outputs are no "
+            f"longer finite (a unit that overflows or divides by zero, or a learning rate too high), so "
+            f"training stopped without saving these weights ({kept})"
+        )
+
+    def remember_if_best(valid_loss: float) -> None:
+        nonlocal best
+        if profile.keep_best and (best is None or valid_loss < best["valid_loss"]):
+            best = {"step": step, "valid_loss": valid_loss, "weights": copy.deepcopy(model.state_dict())}
+
+    fused = chosen == "fused"
+    if hasattr(model.rnn, "fused"):  # a unit with its own kernels (Nested LSTM): off for the reference
         model.rnn.fused = None if fused else False
     print(
         f"{key}: training {profile.model(key).name} on {describe_device(device)} for {profile.steps} steps "
-        f"({training_path} path)"
+        f"({chosen} implementation)"
     )
+    if not yes:
+        check_cpu_time(model, data, profile, key, device, profile.steps - step, fused)
     model.train()
     with open(csv_path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
@@ -255,7 +310,7 @@ def train(
             rows_of_batch = batch_indices(
                 step, len(data.inputs["train"]), profile.batch_size, profile.train_seed
             )
-            chars, targets = to_batch(data, "train", rows_of_batch, device)
+            chars, targets = data.batch("train", rows_of_batch, device)
             loss_sum, count, _ = model.loss(chars, targets, fused=fused)
             loss = loss_sum / count
             optimizer.zero_grad(set_to_none=True)
@@ -263,10 +318,16 @@ def train(
             optimizer.step()
             train_loss = loss.item()
             step += 1
+            if not math.isfinite(train_loss):
+                raise diverged("loss", train_loss, bar)
             valid = ""
             if step % profile.validate_every == 0 or step == profile.steps or step == 1:
-                valid = f"{validation_loss(model, data, profile, device, fused):.5f}"
+                valid_loss = validation_loss(model, data, profile, device, fused)
+                if not math.isfinite(valid_loss):
+                    raise diverged("validation loss", valid_loss, bar)
+                valid = f"{valid_loss:.5f}"
                 last_valid = valid
+                remember_if_best(float(valid))
             elapsed += time.perf_counter() - started
             writer.writerow(
                 {
@@ -300,66 +361,28 @@ def _progress(enabled: bool, total: int, initial: int, key: str):
     return tqdm(total=total, initial=initial, desc=key, unit="step", dynamic_ncols=True, mininterval=1.0)
 
 
-def load_trained(profile: Profile, key: str, device: torch.device | None = None) -> tuple[Model, dict]:
-    """The final model of a finished training run, checked against the profile and its dataset."""
-    path = model_dir(profile, key) / "model.pt"
-    if not path.exists():
-        raise CheckpointError(
-            f"{path}: missing; run `python -m build.train --profile {profile.name} --model {key}`"
-        )
-    data_key = dataset_stage.load_key(profile)
-    payload = read_checkpoint(
-        path,
-        {
-            "profile": profile.name,
-            "corpus": profile.corpus,
-            "model": dataclasses.asdict(profile.model(key)),
-            "dataset": data_key,
-        },
-    )
-    model = Model.for_profile(profile, key)
-    load_weights(model, payload["weights"], path)
-    return model.to(device or torch.device("cpu")).eval(), payload
-
-
-def trained_summary(config: profiles.ModelConfig, payload: dict) -> dict:
-    """What the results and the manifest say about a trained model: its configuration and its training."""
-    return {
-        "key": config.key,
-        "name": config.name,
-        "unit": config.unit,
-        "units": config.units,
-        "layers": config.layers,
-        "options": config.options,
-        "parameters": payload["parameters"],
-        "steps": payload["step"],
-        "training_seconds": round(payload["elapsed"], 2),
-        "device": payload["device"],
-        "path": trained_path(payload),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Train one model of a profile (resumes where it stopped).")
     profiles.add_arguments(parser)
     parser.add_argument("--model", required=True, help="model key, e.g. gru, lstm, nlstm")
-    parser.add_argument("--steps", type=int, help="train to this many steps instead of the profile's")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when present)")
+    parser.add_argument(
+        "--yes", action="store_true", help="train on the CPU even when the estimate runs to hours or days"
+    )
     parser.add_argument(
         "--reference",
         action="store_true",
-        help="plain PyTorch for the output layer even on CUDA, where the fused path is the default",
+        help="plain PyTorch even on CUDA, where the fused implementation is the default",
     )
     args = parser.parse_args()
     profile = profiles.from_arguments(args)
-    if args.steps:
-        profile = dataclasses.replace(profile, steps=args.steps)
     if torch.cuda.is_available():
         torch.backends.cudnn.deterministic = True
     try:
-        path = "reference" if args.reference else None
-        train(profile, args.model, pick_device(args.device), progress=True, path=path)
-    except (CheckpointError, FileNotFoundError, KeyError, ValueError) as error:
+        implementation = "reference" if args.reference else None
+        device = pick_device(args.device)
+        train(profile, args.model, device, progress=True, implementation=implementation, yes=args.yes)
+    except (units.UnitError, CheckpointError, TooSlowError, FileNotFoundError, KeyError, ValueError) as error:
         sys.exit(f"error: {error}")
 
 

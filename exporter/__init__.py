@@ -1,5 +1,5 @@
-"""ONNX export of trained models (autocomplete and connectivity graphs) — the export issue builds it here.
+"""ONNX export of trained models: the autocomplete and connectivity graphs, and their web formats.
 
-It reads only what the pipeline wrote (`runs/<profile>/<model>/model.pt`) and a unit's `step`, never
-the training code.
+It reads the trained weights through build.run_files (`runs/<run>/<model>/model.pt`) and traces a unit's
+`step`; it never runs training.
 """

@@ -1,16 +1,15 @@
 """Stage 5, export: a trained model's two ONNX graphs (see exporter/graphs.py) and what they cost.
 
 python -m exporter.export --model gru
-  -> <run>/gru/autocomplete.onnx, connectivity.onnx (float32 weights),
-     autocomplete.web.onnx, connectivity.web.onnx (the smallest weight format that keeps agreement,
-     see exporter/web.py), export.json (sizes, times, agreement)
+  -> <run>/gru/autocomplete.onnx, connectivity.onnx (float32 weights, each graph self-contained),
+     autocomplete.web.onnx, connectivity.web.onnx and weights.web.bin (for the browser: both graphs
+     read the one weights file, each matrix in the smallest format that keeps agreement, see
+     exporter/web.py), export.json (sizes, times, the formats and every trial of the search)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -18,8 +17,7 @@ from pathlib import Path
 import onnx
 
 from build import dataset, profiles
-from build.passages import P1
-from build.train import CheckpointError, load_trained, model_dir
+from build.run_files import EXPORT_REPORT, CheckpointError, load_trained, model_dir, replace_bytes, write_json
 from exporter import web
 from exporter.graphs import autocomplete_graph, connectivity_graph
 from exporter.steps import trace_step
@@ -34,10 +32,11 @@ def structure_bytes(model: onnx.ModelProto) -> int:
     return bare.ByteSize()
 
 
+WEB_WEIGHTS = "weights.web.bin"  # the browser graphs' shared external data, beside them
+
+
 def save(model: onnx.ModelProto, path: Path) -> None:
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    onnx.save_model(model, temporary)
-    os.replace(temporary, path)
+    replace_bytes(path, model.SerializeToString())
 
 
 def export(profile: profiles.Profile, key: str) -> dict:
@@ -68,18 +67,29 @@ def export(profile: profiles.Profile, key: str) -> dict:
         }
     started = time.perf_counter()
     data = dataset.load(profile)
-    fmt, measured = web.choose_format(model, data, [P1, *web.sample_texts(data)])
+    formats, trials = web.choose_formats(model, data, web.agreement_texts(data))
+    converted = {name: web.convert_graph(graph, formats) for name, graph in graphs.items()}
+    shared, blob = web.share_weights(
+        {f"{name}.web.onnx": graph for name, graph in converted.items()},
+        WEB_WEIGHTS,
+        web.weight_graph_names(model),
+    )
+    replace_bytes(directory / WEB_WEIGHTS, blob)
     report["web"] = {
-        "format": fmt,
-        "measured": measured,
+        "format": web.describe(formats, model),
+        "formats": formats,
+        "trials": trials,
         "seconds": round(time.perf_counter() - started, 2),
+        "weights": {"file": WEB_WEIGHTS, "bytes": len(blob)},
         "graphs": {},
     }
-    for name, graph in graphs.items():
+    for name in graphs:
         path = directory / f"{name}.web.onnx"
-        save(web.convert_graph(graph, fmt), path)
+        save(shared[path.name], path)
+        onnx.checker.check_model(str(path), full_check=True)
         report["web"]["graphs"][name] = {"file": path.name, "bytes": path.stat().st_size}
-    (directory / "export.json").write_text(json.dumps(report, indent=1) + "\n")
+    report["web"]["bytes"] = len(blob) + sum(g["bytes"] for g in report["web"]["graphs"].values())
+    write_json(report, directory / EXPORT_REPORT)
     return report
 
 
@@ -96,10 +106,11 @@ def main() -> None:
         f"{n} {g['bytes'] / 1e6:.1f} MB (structure {g['structure_bytes'] / 1e3:.0f} KB)"
         for n, g in report["graphs"].items()
     )
-    web_sizes = ", ".join(f"{n} {g['bytes'] / 1e6:.1f} MB" for n, g in report["web"]["graphs"].items())
+    web_sizes = ", ".join(f"{n} {g['bytes'] / 1e3:.0f} KB" for n, g in report["web"]["graphs"].items())
     print(
         f"{args.model}: exported in {report['seconds']:.1f} s: {sizes}; for the web "
-        f"({report['web']['format']}): {web_sizes}"
+        f"({report['web']['format']}, {len(report['web']['trials'])} trials): weights "
+        f"{report['web']['weights']['bytes'] / 1e6:.1f} MB shared by {web_sizes}"
     )
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from build.dataset import ALPHABET
+from build.alphabet import ALPHABET
 from build.model import Model
 from exporter.steps import StepGraphs, trace_step
 

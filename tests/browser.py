@@ -1,7 +1,9 @@
-"""Helpers shared by tests/test_browser.py and bench/browser.py: Debian's Chromium driven by Playwright,
-the site served the way `make serve` serves it, and a log of what a page printed and requested.
+"""Helpers shared by the browser tests (tests/test_browser.py, tests/test_accessibility.py) and
+bench/browser.py: Debian's Chromium driven by Playwright, the site served the way `make serve` serves it,
+a log of what a page printed and requested, and the steps that bring a live figure up and type into it.
 
-Playwright never downloads a browser here: it drives /usr/bin/chromium (apt-get install chromium).
+Playwright never downloads a browser here: it drives /usr/bin/chromium (apt-get install chromium), or the
+Chromium or Chrome that $MEMORIZATION_CHROMIUM names (GitHub's Ubuntu runners: /usr/bin/google-chrome).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def launch(playwright):
     """Headless Chromium from Debian's package (never one Playwright downloads)."""
     if not CHROMIUM.is_file():
         raise BrowserMissing(
-            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium: run `apt-get install chromium`"
+            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium (`apt-get install chromium`)"
+            " or MEMORIZATION_CHROMIUM set to another Chromium or Chrome"
         )
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
@@ -152,3 +155,29 @@ def updates(page, body: str) -> int:
 def save_json(path: Path, value: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(value, indent=1) + "\n")
+
+
+def require(page, selector: str) -> None:
+    assert page.query_selector(selector) is not None, (
+        f"the page has no {selector}: article/index.md needs that figure (article/README.md, Figures)"
+    )
+
+
+def start(page, figure: str, body: str) -> None:
+    """Bring a live figure into view (it loads its models then) and wait for its first update."""
+    require(page, figure)
+    page.locator(figure).scroll_into_view_if_needed()
+    if updates(page, body) == 0 or page.get_attribute(body, "data-state") != "ready":
+        wait_updated(page, body, 0, timeout=60_000)
+
+
+def replace_text(page, figure: str, text: str, keyboard: bool = True) -> None:
+    """Empty the figure's .memo-input and enter `text`: typed key by key, or pasted in one input event."""
+    field = page.locator(figure + " .memo-input")
+    field.click()
+    if keyboard:
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Backspace")
+        page.keyboard.type(text)
+    else:
+        field.fill(text)

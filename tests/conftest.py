@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import onnxruntime as ort
 import pytest
 import torch
 
-from build import dataset, profiles, train
+from build import dataset, profiles, run_files, train, units
 from exporter import export
+from tests.browser import BrowserMissing, launch
 
 
 def _point_at(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,6 +27,36 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Runs and caches of this test go to tmp_path."""
     _point_at(tmp_path, monkeypatch)
     return tmp_path
+
+
+@pytest.fixture
+def unit_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], Path]]:
+    """write(name, source) puts a unit file <name>.py where `build.units.<name>` imports it from, a
+    temporary folder on the package's path, so a test can try a researcher's unit without touching
+    build/units/; the imported modules are forgotten afterwards."""
+    folder = tmp_path / "units"
+    folder.mkdir()
+    monkeypatch.setattr(units, "__path__", [*units.__path__, str(folder)])
+    # no .pyc: a file rewritten within the same second at the same size would import the old code
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    names: list[str] = []
+
+    def forget(name: str) -> None:
+        module = sys.modules.pop(f"{units.__name__}.{name}", None)
+        if module is not None and vars(units).get(name) is module:
+            delattr(units, name)
+
+    def write(name: str, source: str) -> Path:
+        path = folder / f"{name}.py"
+        path.write_text(textwrap.dedent(source))
+        names.append(name)
+        forget(name)
+        importlib.invalidate_caches()  # the folder's listing is cached by its mtime, which may not change
+        return path
+
+    yield write
+    for name in names:
+        forget(name)
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +89,7 @@ def exported(tiny_root: Path) -> dict:
         for config in profile.models:
             report = export.export(profile, config.key)
             directory = profile.run_dir / config.key
-            model, _ = train.load_trained(profile, config.key)
+            model, _ = run_files.load_trained(profile, config.key)
             result[config.key] = (
                 model,
                 ort.InferenceSession(str(directory / "autocomplete.onnx")),
@@ -69,7 +103,8 @@ def exported(tiny_root: Path) -> dict:
 def tiny_site(tiny_root: Path, exported: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny profile's whole site (results, precomputed data, the page) in a temporary folder, built
     once a session the way `make article` builds site/. Needs node_modules (onnxruntime-web, KaTeX)."""
-    from build import dataset, evaluate, precompute, render
+    from build import dataset, evaluate, precompute
+    from build.render import page
 
     site = tmp_path_factory.mktemp("tiny-site") / "site"
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -77,14 +112,28 @@ def tiny_site(tiny_root: Path, exported: dict, tmp_path_factory: pytest.TempPath
         monkeypatch.setenv("MEMORIZATION_SITE", str(site))
         profile = profiles.load("tiny")
         data = dataset.load(profile)
-        device = evaluate.pick_device("cpu")
+        device = torch.device("cpu")
         for config in profile.models:
-            model, _ = evaluate.load_trained(profile, config.key)
-            evaluate.write_json(
-                evaluate.evaluate_model(model, data, 8, device), profile.run_dir / config.key / "eval.json"
-            )
-        evaluate.write_json(evaluate.evaluate_baseline(data), profile.run_dir / "baseline.json")
-        evaluate.write_json(evaluate.results(profile), profile.run_dir / "results.json")
+            metrics = evaluate.evaluate_trained(profile, config.key, device)
+            run_files.write_json(metrics, profile.run_dir / config.key / "eval.json")
+        run_files.write_json(evaluate.evaluate_baseline(data), profile.run_dir / "baseline.json")
+        run_files.write_json(evaluate.results(profile), profile.run_dir / "results.json")
         precompute.precompute(profile)
-        render.render(profile)
+        page.render(profile)
     return site
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium for the browser tests, one per session."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright for Python is not installed: run make install (it is a dev dependency)")
+    with sync_playwright() as playwright:
+        try:
+            browser = launch(playwright)
+        except BrowserMissing as error:
+            pytest.fail(str(error))
+        yield browser
+        browser.close()

@@ -21,12 +21,12 @@ import onnxruntime as ort
 import pytest
 from pybtex.database import BibliographyData
 
-from build import render
 from build.corpus import normalise
 from build.dataset import encode_text
 from build.passages import PassageError
-from build.precompute import decode_lower_triangle
-from tests.browser import ARTIFACTS, BrowserMissing, PageLog, launch, serve, updates, wait_updated
+from build.render.article import render_article
+from build.run_files import decode_lower_triangle
+from tests.browser import ARTIFACTS, PageLog, replace_text, require, serve, start, updates, wait_updated
 
 MAX_TEXT = 1000  # Memo.MAX_TEXT
 PASSAGE = "#passage-grammar"
@@ -38,21 +38,6 @@ SETTLE_S = 10.0  # how long a live figure may take to show the latest text after
 
 
 # --- fixtures ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright for Python is not installed: run make install (it is a dev dependency)")
-    with sync_playwright() as playwright:
-        try:
-            browser = launch(playwright)
-        except BrowserMissing as error:
-            pytest.fail(str(error))
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -165,32 +150,6 @@ def prepare(raw: str, keep_trailing_space: bool) -> str:
     return text[:MAX_TEXT]
 
 
-def require(page, selector: str) -> None:
-    assert page.query_selector(selector) is not None, (
-        f"the page has no {selector}: article/index.md needs that figure (article/README.md, Figures)"
-    )
-
-
-def start(page, figure: str, body: str) -> None:
-    """Bring a live figure into view (it loads its models then) and wait for its first update."""
-    require(page, figure)
-    page.locator(figure).scroll_into_view_if_needed()
-    if updates(page, body) == 0 or page.get_attribute(body, "data-state") != "ready":
-        wait_updated(page, body, 0, timeout=60_000)
-
-
-def replace_text(page, figure: str, text: str, keyboard: bool = True) -> None:
-    """Empty the figure's .memo-input and enter `text`: typed key by key, or pasted in one input event."""
-    field = page.locator(figure + " .memo-input")
-    field.click()
-    if keyboard:
-        page.keyboard.press("Control+A")
-        page.keyboard.press("Backspace")
-        page.keyboard.type(text)
-    else:
-        field.fill(text)
-
-
 def suggestions(page) -> list[tuple[str, float]]:
     return page.eval_on_selector_all(
         AUTOCOMPLETE + " ol.memo-suggestions > li",
@@ -285,7 +244,7 @@ def test_page_loads_without_errors_and_stays_in_its_origin(loaded: Loaded) -> No
     assert not failed, f"{loaded.mode}: figures failed: {failed}; errors: {loaded.log.errors}"
     assert page.get_attribute(PASSAGE + " .figure-body", "data-state") == "ready"
     requested = {url.split("/")[-1] for url in loaded.log.requests}
-    assert {"index.html", "memo.js"} <= requested  # the log sees the page's requests
+    assert {"index.html", "10-memo.js", "start.js"} <= requested  # the log sees the page's requests
     model_file = "autocomplete.web.onnx" + (".js" if loaded.mode == "file" else "")
     assert model_file in requested
     prefixes = ("file:" if loaded.mode == "file" else loaded.log.origin + "/", "blob:", "data:")
@@ -298,6 +257,29 @@ def test_page_loads_without_errors_and_stays_in_its_origin(loaded: Loaded) -> No
         f"{loaded.mode}: the page names no icon (<link rel=icon>): browsers request /favicon.ico "
         f"(404 over http; seen: {loaded.log.favicon}); found {icon}"
     )
+
+
+def test_accuracy_figure_sets_the_published_curves_beside_ours_counted_the_same_way(loaded: Loaded) -> None:
+    """The accuracy figure starts with our counting and the baseline; "as the original counted" swaps in
+    each model's as_original curves and the published ones, and hides the baseline."""
+    page = loaded.page
+    body = "figure[data-figure=accuracy] .figure-body"
+    require(page, body)
+    page.locator(body).scroll_into_view_if_needed()
+    page.wait_for_selector(body + '[data-state="ready"]')
+    results = json.loads((loaded.site / "data" / "results.json").read_text())
+    models = len(results["models"])
+    assert page.get_attribute(body, "data-counting") == "ours"
+    assert page.get_attribute(body, "data-series") == str(3 * models + 3)  # top-1/2/3: models, baseline
+    page.click(body + ' button[data-value="original"]')
+    assert page.get_attribute(body, "data-counting") == "original"
+    assert page.get_attribute(body, "data-series") == str(3 * models * 2)  # ours and the published
+    assert page.is_hidden(body + ' button[data-series="baseline"]')
+    assert page.is_visible(body + ' button[data-series="published"]')
+    assert "Counted as the original counted" in page.text_content(body + " .memo-chart-note")
+    page.click(body + ' button[data-value="ours"]')
+    assert page.get_attribute(body, "data-series") == str(3 * models + 3)
+    loaded.assert_clean()
 
 
 def test_hover_selects_a_position_and_colours_follow_the_data(loaded: Loaded) -> None:
@@ -493,5 +475,5 @@ def test_bad_passage_block_stops_the_build_with_file_and_line(tmp_path: Path) ->
     path = tmp_path / "index.md"
     path.write_text("# Title\n\nProse.\n\n```passage id=x\nhello, world\n```\n")
     with pytest.raises(PassageError) as caught:
-        render.render_article(path, {}, ("gru", "lstm", "nlstm"), BibliographyData())
+        render_article(path, {}, ("gru", "lstm", "nlstm"), BibliographyData())
     assert str(caught.value).startswith(f"{path}:6: "), str(caught.value)

@@ -72,3 +72,48 @@ def test_own_top_one_is_used_for_minus_one(small_model: Model) -> None:
 def test_positions_out_of_range_are_refused(small_model: Model) -> None:
     with pytest.raises(ValueError, match="must lie in 0..4"):
         connectivity(small_model, torch.tensor([1, 2, 3, 4, 5]), positions=torch.tensor([5]))
+
+
+def test_rank_agreement_per_output_position() -> None:
+    import numpy as np
+
+    from build.connectivity import rank_agreement
+
+    rng = np.random.RandomState(0)
+    theirs = np.tril(rng.rand(40, 40))
+    same = rank_agreement(theirs * 3.0, theirs)
+    assert same["spearman"] == [1.0] * 39 and same["mean"] == 1.0 and same["at"] == {"28": 1.0, "34": 1.0}
+    reversed_rows = np.tril(1.0 / (theirs + 1e-3))  # every row's order reversed
+    opposite = rank_agreement(reversed_rows, theirs)
+    assert opposite["median"] == pytest.approx(-1.0) and opposite["at"]["34"] == pytest.approx(-1.0)
+    assert rank_agreement(theirs[:20, :20], theirs[:20, :20])["at"] == {}  # P1's positions absent
+
+
+def test_published_agreement_compares_our_p1_rows_with_the_originals(small_model: Model, tmp_path) -> None:
+    import json
+
+    import numpy as np
+
+    from build.connectivity import (
+        passage_targets,
+        published_agreement,
+        read_published,
+        spearman,
+    )
+    from build.dataset import Dataset, encode_text
+
+    key = small_model.config.key
+    text, theirs = read_published(key)
+    assert text.startswith(" context the formal study of grammar") and theirs.shape == (198, 198)
+    data = Dataset("k", ["<eos>", "<unknown>", "the", "grammar"], {}, {}, {})
+    agreement = published_agreement(small_model.float(), data, key)
+    assert agreement["passage"] == "P1" and len(agreement["spearman"]) == 197
+    chars = torch.from_numpy(encode_text(text).astype(np.int64))
+    ours = connectivity(small_model, chars, torch.tensor(passage_targets(text, data))).values.double()
+    expected = spearman(ours[28, :29].numpy(), theirs[28, :29])
+    assert agreement["at"]["28"] == pytest.approx(expected, abs=1e-5)
+    assert agreement["mean"] == pytest.approx(np.mean(agreement["spearman"]), abs=1e-4)
+    assert published_agreement(small_model, data, "gru2", tmp_path) is None  # nothing published for it
+    (tmp_path / "connectivity_gru.json").write_text(json.dumps([{"char": " ", "connectivity": [1, 2]}]))
+    with pytest.raises(ValueError, match="connectivity_gru.json: connectivity is"):
+        read_published("gru", tmp_path)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from build import corpus
+from build import corpus, run_files
 from build.corpus import CorpusError, normalise
 
 
@@ -89,7 +89,7 @@ def test_local_text8_is_verified_and_its_hash_recorded(small_text8: Path, tmp_pa
     assert corpus.text8_zip(cache, local=small_text8) == small_text8
     assert corpus.read_text8(small_text8) == CONTENT.decode()
     record = cache / "text8.zip.sha256"
-    assert record.read_text().strip() == corpus.sha256_file(small_text8)
+    assert record.read_text().strip() == run_files.sha256_file(small_text8)
     # a different file of the same size no longer passes the recorded hash
     other = make_zip(tmp_path / "other.zip", CONTENT.replace(b"radicals", b"radicalz"))
     assert other.stat().st_size == small_text8.stat().st_size
@@ -189,4 +189,4 @@ def test_load_cuts_at_a_word_boundary() -> None:
     text, digest = corpus.load("brown", limit=1000)
     full, _ = corpus.load("brown")
     assert len(text) <= 1000 and full.startswith(text + " ")
-    assert digest == corpus.sha256_bytes(text.encode())
+    assert digest == run_files.sha256_bytes(text.encode())

@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from build import dataset, profiles
-from build.dataset import EOS, UNKNOWN, build_vocabulary, encode_corpus, encode_text
+from build import dataset, profiles, run_files
+from build.alphabet import EOS, UNKNOWN
+from build.dataset import build_vocabulary, encode_corpus, encode_text
 
 
 def test_alphabet_has_28_symbols_in_the_original_order() -> None:
@@ -42,10 +43,23 @@ def test_observations_targets_and_mask_by_hand() -> None:
     assert stats["observations"] == 2 and stats["unknown_words"] == 1 and stats["unknown_rate"] == 0.25
 
 
-def test_a_word_longer_than_an_observation_is_dropped_and_counted() -> None:
-    inputs, targets, stats = encode_corpus("ab abcdefgh c", ["<eos>", "<unknown>", "ab", "c"], max_length=5)
-    assert stats["dropped_long_words"] == 1 and stats["words"] == 3
-    assert inputs.tolist() == [[1, 2, 3, 1, 4]]
+def test_a_word_longer_than_an_observation_is_kept_as_its_own_observation() -> None:
+    """As the original packed it: the long word closes the observation before it and fills one alone,
+    wider than max_length; the arrays are as wide as that observation, padded with <eos>."""
+    vocabulary = ["<eos>", "<unknown>", "ab", "c", "abcdefgh"]
+    inputs, targets, stats = encode_corpus("ab abcdefgh c ab", vocabulary, max_length=5)
+    assert stats["long_words"] == 1 and stats["words"] == 4 and stats["width"] == 9
+    assert stats["observations"] == 3
+    sp = 1
+    assert inputs.tolist() == [
+        [sp, 2, 3, 0, 0, 0, 0, 0, 0],
+        [sp, 2, 3, 4, 5, 6, 7, 8, 9],
+        [sp, 4, sp, 2, 3, 0, 0, 0, 0],
+    ]
+    assert targets.tolist() == [[2, 2, 2] + [EOS] * 6, [4] * 9, [3, 3, 2, 2, 2] + [EOS] * 4]
+    # two long words in a row, and one at the very start, each fill an observation of their own
+    inputs, _, stats = encode_corpus("abcdef abcdefg a", vocabulary, max_length=5)
+    assert stats["long_words"] == 2 and [int((row > 0).sum()) for row in inputs] == [7, 8, 2]
 
 
 def test_no_word_is_ever_split() -> None:
@@ -66,24 +80,72 @@ def test_no_word_is_ever_split() -> None:
     assert decoded == text.split(" ")
 
 
-def test_split_is_ninety_five_five_disjoint_and_deterministic() -> None:
-    parts = dataset.split(1000, seed=450849059)
-    assert [len(parts[name]) for name in ("train", "valid", "test")] == [900, 50, 50]
-    assert len(np.unique(np.concatenate(list(parts.values())))) == 1000
-    again = dataset.split(1000, seed=450849059)
-    assert all(np.array_equal(parts[n], again[n]) for n in parts)
-    assert not np.array_equal(parts["train"], dataset.split(1000, seed=1)["train"])
+@pytest.mark.parametrize(
+    ("count", "sizes"),
+    [
+        (1013, [911, 50, 52]),  # floor(911.7), floor(50.65), the rest
+        (39, [35, 1, 3]),
+        (19, [17, 0, 2]),
+        (507_663, [456_896, 25_383, 25_384]),  # text8's count: the article's 456,896 training observations
+    ],
+)
+def test_split_takes_the_floor_of_ninety_and_five_percent_and_the_rest(count: int, sizes: list[int]) -> None:
+    parts = dataset.split(count, seed=450849059)
+    assert [len(parts[name]) for name in ("train", "valid", "test")] == sizes
+    assert len(np.unique(np.concatenate(list(parts.values())))) == count
+    order = np.random.RandomState(450849059).permutation(count)  # the original's shuffle, then slices
+    assert np.array_equal(np.concatenate([parts["train"], parts["valid"], parts["test"]]), order)
+    assert not np.array_equal(parts["train"], dataset.split(count, seed=1)["train"])
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.uint8])
+def test_original_argsort_is_numpys_introsort(dtype: type) -> None:
+    """numpy still runs its portable introsort for 16- and 8-bit keys (no SIMD sort there): the
+    transcription must order ties exactly as it does, including the heapsort fallback that an
+    organ-pipe array reaches."""
+    rng = np.random.RandomState(0)
+    arrays = [rng.randint(0, high, size=n) for n in (2, 16, 17, 18, 100, 5000) for high in (3, 40)]
+    arrays.append(np.concatenate([np.arange(100), np.arange(100)[::-1]]))
+    for values in arrays:
+        values = values.astype(dtype)
+        assert dataset.original_argsort(values.tolist()) == np.argsort(values, kind="quicksort").tolist()
+    assert dataset.original_argsort([3, 1, 2]) == [1, 2, 0]
+
+
+def test_ties_at_the_cut_off_are_decided_by_the_originals_sort() -> None:
+    """Words of equal count straddle the cut-off: the ones in are those the original's reversed
+    np.argsort put first, not the alphabetically first, and the tie is recorded."""
+    rng = np.random.RandomState(3)
+    words = [f"w{i:03d}" for i in range(60)]
+    counts = {w: (5 if i < 10 else 2) for i, w in enumerate(words)}  # 10 frequent, 50 tied at 2
+    corpus = [w for w in words for _ in range(counts[w])]
+    rng.shuffle(corpus)
+    frequent, tie = dataset.vocabulary_cutoff(corpus, 30)
+    unique = np.array(sorted(set(corpus)))
+    frequencies = np.array([counts[w] for w in unique], dtype=np.int16)
+    expected = unique[np.argsort(frequencies, kind="quicksort")[::-1]]
+    assert frequent == expected[:30].tolist()
+    assert set(words[:10]) <= set(frequent) and frequent[10:] != sorted(frequent[10:])
+    assert tie == {"count": 2, "tied_words": 50, "tied_in": 20, "swappable_share": 20 * 2 / len(corpus)}
+
+
+def test_the_vocabulary_shuffle_is_the_originals_shuffle_of_the_chosen_words() -> None:
+    chosen = np.array([f"w{i}" for i in range(50)])
+    shuffled = chosen.copy()
+    np.random.RandomState(450849059).shuffle(shuffled)  # what the original called
+    ours = build_vocabulary([w for i, w in enumerate(chosen) for _ in range(100 - i)], 50, 450849059)
+    assert ours[2:] == shuffled.tolist()
 
 
 def test_prepare_caches_by_corpus_and_recipe(isolated) -> None:
     profile = profiles.load("tiny")
     first = dataset.prepare(profile)
-    cached = dataset.cache_path(first.key)
+    cached = run_files.dataset_cache(first.key)
     stamp = cached.stat().st_mtime_ns
     second = dataset.prepare(profile)
     assert cached.stat().st_mtime_ns == stamp  # read, not rebuilt
     assert all(np.array_equal(first.inputs[n], second.inputs[n]) for n in first.inputs)
-    assert json.loads(dataset.describe_path(profile).read_text())["key"] == first.key
+    assert json.loads((profile.run_dir / run_files.DATASET_RECORD).read_text())["key"] == first.key
     other = dataset.prepare(dataclasses.replace(profile, vocab_bits=6))
     assert other.key != first.key and len(other.words) == 2 + 64
 
@@ -91,7 +153,7 @@ def test_prepare_caches_by_corpus_and_recipe(isolated) -> None:
 def test_corrupt_cache_file_is_an_error_naming_it(isolated) -> None:
     profile = profiles.load("tiny")
     key = dataset.prepare(profile).key
-    dataset.cache_path(key).write_bytes(b"not a zip")
+    run_files.dataset_cache(key).write_bytes(b"not a zip")
     with pytest.raises(ValueError, match=f"{key}.npz: not a readable dataset file"):
         dataset.load(profile)
 

@@ -10,8 +10,59 @@ import numpy as np
 import pytest
 import torch
 
-from build import dataset, evaluate
+from build import dataset, evaluate, run_files
+from build.alphabet import ALPHABET
+from build.dataset import Dataset
 from build.evaluate import PrefixBaseline, Tally, letters_seen
+from build.model import Model
+
+
+class ContextAccuracy:
+    """The original's python/summary/context_accuracy.py, rewritten here as the independent reference:
+    one padded observation at a time, as decoded strings, counting every position it is given."""
+
+    def __init__(self) -> None:
+        self.count = np.zeros((3, 400), dtype=np.int64)
+        self.total = np.zeros(400, dtype=np.int64)
+        self.longest = 0
+
+    def add(self, source: list[str], predict: list[list[str]], target: list[str]) -> None:
+        consumed = 0
+        for char, ranked, word in zip(source, predict, target, strict=True):
+            consumed = 0 if char == " " else consumed + 1
+            self.longest = max(self.longest, consumed)
+            self.total[consumed] += 1
+            for i in range(3):
+                if ranked[i] == word:
+                    self.count[i:, consumed] += 1
+
+    def summary(self) -> np.ndarray:
+        return self.count[:, : self.longest + 1] / self.total[: self.longest + 1]
+
+
+def original_by_letters(model, data: Dataset, rows: int, split: str = "test") -> np.ndarray:
+    """What the original's quantitative script printed, for the first `rows` test observations in
+    batches of 16: each batch padded to its longest observation, where the RNN output is zero."""
+    reference = ContextAccuracy()
+    inputs, targets = data.inputs[split][:rows], data.targets[split][:rows]
+    with torch.no_grad():
+        logits = model(torch.from_numpy(inputs.astype(np.int64)))
+        padding_logits = model.dense.bias
+    for group in range(0, rows, 16):
+        lengths = (inputs[group : group + 16] > 0).sum(axis=1)
+        width = int(lengths.max())
+        for row in range(group, min(group + 16, rows)):
+            length = int((inputs[row] > 0).sum())
+            ranked = [
+                (logits[row, t] if t < length else padding_logits).argsort(descending=True)[:3].tolist()
+                for t in range(width)
+            ]
+            reference.add(
+                [ALPHABET[i] for i in inputs[row, :width]],
+                [[data.words[i] for i in r] for r in ranked],
+                [data.words[i] for i in targets[row, :width]],
+            )
+    return reference.summary()
 
 
 def test_letters_seen_counts_from_the_space() -> None:
@@ -39,7 +90,7 @@ def test_tally_on_a_hand_made_batch() -> None:
 
 
 def test_model_metrics_match_a_direct_computation(tiny) -> None:
-    from build.train import load_trained
+    from build.run_files import load_trained
 
     model, _ = load_trained(tiny, "gru")
     data = dataset.load(tiny)
@@ -60,6 +111,65 @@ def test_model_metrics_match_a_direct_computation(tiny) -> None:
     assert np.all(top3 >= top1)
 
 
+def test_as_original_on_a_hand_made_split() -> None:
+    """A model that always ranks the dense bias (zero weights): words 2, 3, 4 in that order everywhere."""
+    torch.manual_seed(0)
+    config = dataset.profiles.ModelConfig("gru", "GRU", "gru", 8, 1)
+    model = Model(config, 6, 4).eval()
+    with torch.no_grad():
+        model.dense.weight.zero_()
+        model.dense.bias.copy_(torch.tensor([-9.0, -8.0, 3.0, 2.0, 1.0, 0.0]))
+    words = ["<eos>", "<unknown>", "ab", "c", "de", "f"]
+    # " ab c" (5) | " de xyz" (7) | " f" (2); targets: ab ab ab c c | de de de unk unk unk unk | f f
+    inputs = np.zeros((3, 8), dtype=np.uint8)
+    targets = np.zeros((3, 8), dtype=np.uint16)
+    for row, (text, ids) in enumerate(
+        [(" ab c", [2, 2, 2, 3, 3]), (" de xyz", [4, 4, 4, 1, 1, 1, 1]), (" f", [5, 5])]
+    ):
+        inputs[row, : len(text)] = dataset.encode_text(text)
+        targets[row, : len(text)] = ids
+    data = Dataset("k", words, {"test": inputs}, {"test": targets}, {})
+    metrics = evaluate.evaluate_model(model, data, 16, torch.device("cpu"))
+    assert metrics["positions"] == 10 and metrics["accuracy"] == pytest.approx(3 / 10)  # the "ab" positions
+    original = metrics["as_original"]
+    assert original["positions"] == 14 and original["unknown_positions"] == 4
+    assert original["accuracy"] == pytest.approx(3 / 14)  # <unknown> targets count, and miss
+    # padded to 7 characters: 2 + 0 + 5 padded positions, whose letters keep counting past the last word
+    assert original["padded_positions"] == 7 and original["by_letters_positions"] == 21
+    expected = original_by_letters(model, data, 3)
+    for k in range(3):
+        assert original["accuracy_by_letters"][f"top{k + 1}"] == pytest.approx(expected[k].tolist())
+    assert len(original["positions_by_letters"]) == 7  # " f" + 5 padding: letter counts 0..6
+    # cross entropy: the mean over observations of each observation's mean over its known-word targets
+    log_p = torch.log_softmax(model.dense.bias.detach(), -1)
+    per_observation = [-(3 * log_p[2] + 2 * log_p[3]) / 5, -log_p[4], -log_p[5]]
+    assert original["cross_entropy"] == pytest.approx(float(sum(per_observation) / 3))
+
+
+def test_as_original_matches_the_originals_counting_on_a_trained_model(tiny) -> None:
+    from build.run_files import load_trained
+
+    model, _ = load_trained(tiny, "lstm")
+    data = dataset.load(tiny)
+    rows = 40  # three batches of 16, the last one short (the tiny test split has fewer: use train's)
+    metrics = evaluate.evaluate_model(model, data, 8, torch.device("cpu"), "train", observations=rows)
+    assert metrics["observations"] == rows
+    inputs = torch.from_numpy(data.inputs["train"][:rows].astype(np.int64))
+    targets = torch.from_numpy(data.targets["train"][:rows].astype(np.int64))
+    with torch.no_grad():
+        logits = model(inputs)
+    real = inputs > 0
+    original = metrics["as_original"]
+    hits = (logits[real].argmax(-1) == targets[real]).float().mean().item()
+    assert original["accuracy"] == pytest.approx(hits)
+    expected = original_by_letters(model, data, rows, "train")
+    for k in range(3):
+        assert original["accuracy_by_letters"][f"top{k + 1}"] == pytest.approx(expected[k].tolist(), abs=1e-6)
+    lengths = real.sum(1)
+    padded = sum(int((lengths[g : g + 16].max() - lengths[g : g + 16]).sum()) for g in range(0, rows, 16))
+    assert original["padded_positions"] == padded and original["observations"] == rows
+
+
 def test_prefix_baseline_by_hand() -> None:
     words = ["<eos>", "<unknown>", "the", "then", "to", "a"]
     train_targets = np.array([2, 2, 2, 3, 4, 4, 5, 1, 0])  # the: 3, then: 1, to: 2, a: 1
@@ -76,10 +186,10 @@ def test_prefix_baseline_by_hand() -> None:
 
 def test_results_gather_every_stage(tiny, tmp_path) -> None:
     for config in tiny.models:
-        model, _ = evaluate.load_trained(tiny, config.key)
+        model, _ = run_files.load_trained(tiny, config.key)
         metrics = evaluate.evaluate_model(model, dataset.load(tiny), 8, torch.device("cpu"))
-        evaluate.write_json(metrics, tiny.run_dir / config.key / "eval.json")
-    evaluate.write_json(evaluate.evaluate_baseline(dataset.load(tiny)), tiny.run_dir / "baseline.json")
+        run_files.write_json(metrics, tiny.run_dir / config.key / "eval.json")
+    run_files.write_json(evaluate.evaluate_baseline(dataset.load(tiny)), tiny.run_dir / "baseline.json")
     results = evaluate.results(tiny)
     assert [m["key"] for m in results["models"]] == ["gru", "lstm", "nlstm"]
     for model in results["models"]:

@@ -118,10 +118,12 @@ def test_graphs_are_compact_and_not_unrolled(exported) -> None:
         assert json.loads(json.dumps(report))["opset"] <= 26
 
 
-def run_in_onnxruntime_web(path, feeds: dict) -> dict:
-    """The graph run by onnxruntime-web's WASM backend (the page's runtime) under Node."""
+def run_in_onnxruntime_web(path, feeds: dict, weights=None) -> dict:
+    """The graph run by onnxruntime-web's WASM backend (the page's runtime) under Node; `weights` is the
+    web graphs' shared weights file, handed to the runtime as external data the way the page does."""
     result = subprocess.run(
-        ["node", str(profiles.ROOT / "tests" / "js" / "run_graph.mjs"), str(path), json.dumps(feeds)],
+        ["node", str(profiles.ROOT / "tests" / "js" / "run_graph.mjs"), str(path), json.dumps(feeds)]
+        + ([str(weights)] if weights else []),
         capture_output=True,
         text=True,
         cwd=profiles.ROOT,
@@ -139,9 +141,11 @@ def test_web_graphs_run_in_onnxruntime_web(tiny, exported) -> None:
         web_connectivity = ort.InferenceSession(str(directory / "connectivity.web.onnx"))
         zeros = np.zeros(model.rnn.state_size, np.float32)
         expected = web_autocomplete.run(None, {"chars": chars, "state": zeros})
+        weights = directory / "weights.web.bin"
         got = run_in_onnxruntime_web(
             directory / "autocomplete.web.onnx",
             {"chars": [chars.tolist(), "int64"], "state": [zeros.tolist(), "float32"]},
+            weights,
         )
         assert got["top_ids"] == expected[0].tolist(), key
         np.testing.assert_allclose(got["top_probs"], expected[1], atol=1e-5)
@@ -152,11 +156,13 @@ def test_web_graphs_run_in_onnxruntime_web(tiny, exported) -> None:
         got = run_in_onnxruntime_web(
             directory / "connectivity.web.onnx",
             {"chars": [chars.tolist(), "int64"], "position": [50, "int64"], "target": [-1, "int64"]},
+            weights,
         )
         np.testing.assert_allclose(got["connectivity"], expected[0], rtol=1e-4, atol=1e-4 * expected[0].max())
         assert got["top_ids"] == expected[1].tolist()
         bad = run_in_onnxruntime_web(
             directory / "connectivity.web.onnx",
             {"chars": [chars.tolist(), "int64"], "position": [500, "int64"], "target": [-1, "int64"]},
+            weights,
         )
         assert "error" in bad, f"{key}: a position past the end must fail in the browser's runtime too"

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from build import figure_data, passages
-from build.precompute import decode_lower_triangle
+from build import figure_data, passages, profiles
+from build.run_files import decode_lower_triangle
 
 
 def test_thin_keeps_first_and_last_and_bounds_the_count() -> None:
@@ -32,6 +32,13 @@ def test_published_is_the_original_data_compacted() -> None:
     gru_train = published["curves"]["gru"]["train"]
     assert gru_train["step"][0] == 1 and len(gru_train["step"]) <= figure_data.MAX_POINTS
     assert published["results"]["gru"]["accuracy"] == 0.5201
+    # the recipe the published numbers came from, which the article checks a run against
+    recipe = published["recipe"]
+    paper = profiles.load("paper")
+    assert recipe["corpus"] == paper.corpus and recipe["steps"] == paper.steps == 14_278
+    assert recipe["vocabulary"] == 2**paper.vocab_bits and recipe["init"] == paper.init
+    assert recipe["layers"] == {m.key: m.layers for m in paper.models}
+    assert {recipe["units"], recipe["embedding"]} == {m.units for m in paper.models} | {paper.embedding}
 
 
 def test_curves_read_the_loss_csv_with_missing_validation(tmp_path: Path) -> None:

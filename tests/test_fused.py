@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from build import dataset, profiles, train
+from build import dataset, profiles, run_files, train
 from build.fused import default_chunk, linear_cross_entropy
 from build.model import Model
-from build.train import CheckpointError
+from build.run_files import CheckpointError
 
 CPU = torch.device("cpu")
 DEVICES = [CPU] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
@@ -197,13 +197,15 @@ def test_no_operation_makes_a_tensor_of_all_the_logits() -> None:
     )  # a chunk of logits, grad_hidden, grad_weight
 
 
-def interrupted_at(profile: profiles.Profile, key: str, step: int, path: str | None = None) -> None:
+def interrupted_at(
+    profile: profiles.Profile, key: str, step: int, implementation: str | None = None
+) -> None:
     def stop(at: int) -> None:
         if at == step:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train.train(profile, key, CPU, on_step=stop, progress=False, path=path)
+        train.train(profile, key, CPU, on_step=stop, progress=False, implementation=implementation)
 
 
 def test_checkpoint_written_before_the_fused_path_resumes_as_reference(isolated: Path) -> None:
@@ -226,40 +228,40 @@ def test_checkpoint_written_before_the_fused_path_resumes_as_reference(isolated:
 
     del ours["path"]  # a model.pt from before: still loads, and its summary says reference
     torch.save(ours, final)
-    model, payload = train.load_trained(profile, "gru")
-    assert train.trained_summary(profile.model("gru"), payload)["path"] == "reference"
+    model, payload = run_files.load_trained(profile, "gru")
+    assert run_files.trained_summary(profile.model("gru"), payload)["path"] == "reference"
 
 
 def test_fused_path_on_cpu_records_itself_and_is_not_mixed(isolated: Path, capsys) -> None:
     profile = profiles.load("tiny")
     dataset.prepare(profile)
-    interrupted_at(profile, "lstm", 6, path="fused")
+    interrupted_at(profile, "lstm", 6, implementation="fused")
     directory = profile.run_dir / "lstm"
     assert torch.load(directory / "checkpoint.pt", weights_only=True)["path"] == "fused"
     with pytest.raises(
-        CheckpointError, match="trained on the fused path, but this run asks for the reference"
+        CheckpointError, match="trained with the fused implementation, but this run asks for the reference"
     ):
-        train.train(profile, "lstm", CPU, progress=False, path="reference")
-    final = train.train(profile, "lstm", CPU, progress=False)  # no path given: the checkpoint's
-    assert "(fused path)" in capsys.readouterr().out
+        train.train(profile, "lstm", CPU, progress=False, implementation="reference")
+    final = train.train(profile, "lstm", CPU, progress=False)  # none given: the checkpoint's
+    assert "(fused implementation)" in capsys.readouterr().out
     payload = torch.load(final, weights_only=True)
     assert payload["path"] == "fused"
-    assert train.trained_summary(profile.model("lstm"), payload)["path"] == "fused"
+    assert run_files.trained_summary(profile.model("lstm"), payload)["path"] == "fused"
 
     fused_losses = [float(row["train_loss"]) for row in train.read_losses(directory / "losses.csv", 99)]
     directory.rename(directory.with_name("lstm-fused"))
-    train.train(profile, "lstm", CPU, progress=False, path="reference")
+    train.train(profile, "lstm", CPU, progress=False, implementation="reference")
     plain_losses = [float(row["train_loss"]) for row in train.read_losses(directory / "losses.csv", 99)]
     assert fused_losses == pytest.approx(plain_losses, rel=1e-4, abs=2e-5)  # the CSV has 5 decimals
 
 
-def test_reference_flag_and_default_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert train.default_path(torch.device("cuda")) == "fused"
-    assert train.default_path(CPU) == "reference"
-    with pytest.raises(ValueError, match="path must be one of"):
-        train.train(profiles.load("tiny"), "gru", CPU, path="fast")
+def test_reference_flag_and_default_implementations(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert train.default_implementation(torch.device("cuda")) == "fused"
+    assert train.default_implementation(CPU) == "reference"
+    with pytest.raises(ValueError, match="implementation must be one of"):
+        train.train(profiles.load("tiny"), "gru", CPU, implementation="fast")
     calls = []
-    monkeypatch.setattr(train, "train", lambda *args, **kwargs: calls.append(kwargs["path"]))
+    monkeypatch.setattr(train, "train", lambda *args, **kwargs: calls.append(kwargs["implementation"]))
     for flags in ([], ["--reference"]):
         monkeypatch.setattr(sys, "argv", ["train", "--profile", "tiny", "--model", "gru", *flags])
         train.main()

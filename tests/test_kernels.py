@@ -22,7 +22,7 @@ from triton.runtime.interpreter import InterpretedFunction  # noqa: E402
 
 from build.kernels import nlstm as kernels  # noqa: E402
 from build.units import RecurrentUnit, unit_class  # noqa: E402
-from build.units.nlstm import Unit  # noqa: E402
+from build.units.nlstm import FORGET_BIAS, Unit  # noqa: E402
 
 
 def random_unit(input_size: int, hidden: int, layers: int, seed: int) -> Unit:
@@ -78,7 +78,7 @@ def test_fused_step_equals_step_outputs_state_and_gradients(
     slow_loss = fast_loss = 0
     for t in range(steps):
         out, state = unit.step(xs[t], state)
-        h, c, inner_c = kernels.nlstm_step(xs[t], h, c, inner_c, *weights)
+        h, c, inner_c = kernels.nlstm_step(xs[t], h, c, inner_c, *weights, FORGET_BIAS)
         torch.testing.assert_close(h, out, atol=1e-5, rtol=0)
         torch.testing.assert_close(torch.cat([h, c, inner_c], -1), state, atol=1e-5, rtol=0)
         slow_loss = slow_loss + (out * readout[t]).sum()
@@ -148,4 +148,4 @@ def test_cpu_tensors_without_the_interpreter_are_refused(monkeypatch: pytest.Mon
     monkeypatch.setattr(kernels, "interpreted", lambda: False)
     gates, c = torch.zeros(2, 12), torch.zeros(2, 3)
     with pytest.raises(RuntimeError, match="TRITON_INTERPRET=1"):
-        kernels.outer_gates(gates, c)
+        kernels.outer_gates(gates, c, FORGET_BIAS)

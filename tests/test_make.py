@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from build import profiles
 
@@ -14,17 +18,27 @@ def make(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(["make", *arguments], cwd=profiles.ROOT, env=env, capture_output=True, text=True)
 
 
-def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Path) -> None:
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a build whose runs, caches and site live in tmp_path; no PROFILE or CORPUS in it,
+    so the tests give them on the command line, as the README does."""
     env = {
         **os.environ,
-        "PROFILE": "tiny",
         "MEMORIZATION_RUNS": str(tmp_path / "runs"),
         "MEMORIZATION_CACHE": str(tmp_path / "cache"),
         "MEMORIZATION_SITE": str(tmp_path / "site"),
         "CUDA_VISIBLE_DEVICES": "",
     }
-    env.pop("CORPUS", None)
-    built = make("article", env=env)
+    # MAKELEVEL too: under `make test` it would make these builds print "Entering/Leaving directory" lines.
+    for name in ("PROFILE", "CORPUS", "MODEL", "MODELS", "STEPS", "UNITS", "LR", "SEED"):
+        env.pop(name, None)
+    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        env.pop(name, None)
+    return env
+
+
+def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    built = make("article", "PROFILE=tiny", env=env)
     assert built.returncode == 0, built.stdout + built.stderr
     run = tmp_path / "runs" / "tiny"
     results = json.loads((run / "results.json").read_text())
@@ -36,7 +50,15 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     assert [p["id"] for p in manifest["passages"]] == ["grammar"]  # from article/index.md
     assert 'data-passage="grammar"' in (tmp_path / "site" / "index.html").read_text()
 
-    assert make("-q", str(run / "results.json"), env=env).returncode == 0  # nothing left to do
+    # The summary line comes last but for one line per model and the no-context baseline.
+    lines = built.stdout.splitlines()
+    summary = [i for i, line in enumerate(lines) if line.startswith("article: profile tiny -> ")]
+    assert summary, built.stdout
+    assert [line.split()[0] for line in lines[summary[-1] + 1 :]][:4] == ["GRU", "LSTM", "Nested", "no"]
+    assert manifest["run"] == "tiny" and (tmp_path / "site" / ".run").read_text().strip() == str(run)
+
+    assert make("-q", str(run / "results.json"), "PROFILE=tiny", env=env).returncode == 0  # nothing left
+    env["PROFILE"] = "tiny"  # the environment form plans the same
     # An edit to the article's Markdown recomputes the page's data and the page, nothing upstream.
     planned = make("-n", "-W", "article/index.md", "article", env=env).stdout
     assert "build.precompute" in planned and "build.render" in planned
@@ -47,6 +69,125 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     assert "build.render" in planned and "build.precompute" not in planned
     (run / "lstm" / "eval.json").unlink()
     planned = make("-n", "article", env=env).stdout
-    assert "build.evaluate --model lstm" in planned and "build.evaluate --results" in planned
+    assert "build.evaluate --profile tiny --model lstm" in planned
+    assert "build.evaluate --profile tiny --results" in planned
     assert "build.train" not in planned and "--model gru" not in planned and "build.dataset" not in planned
     assert "exporter.export" not in planned  # the model did not change, so neither do its graphs
+
+    # A model depends on its own unit file: an edit to one retrains that model only, and one more model
+    # on the command line trains only that one, then redoes the results for the new list.
+    del env["PROFILE"]
+    planned = make("-n", "-W", "build/units/lstm.py", "article", "PROFILE=tiny", env=env).stdout
+    assert re.findall(r"build\.train .*--model (\S+)", planned) == ["lstm"], planned
+    planned = make("-n", "article", "PROFILE=tiny", "MODELS=gru,lstm,nlstm,rnn", env=env).stdout
+    assert re.findall(r"build\.train .*--model (\S+)", planned) == ["rnn"], planned
+    assert "build.evaluate --profile tiny --models gru,lstm,nlstm,rnn --results" in planned
+
+
+def test_models_and_study_settings_on_the_command_line_reach_every_stage(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    planned = make("-n", "article", "PROFILE=tiny", "MODELS=gru,rnn", "STEPS=8", "LR=0.01", env=env).stdout
+    stages = [line for line in planned.splitlines() if " -m build." in line or " -m exporter." in line]
+    assert stages and all("--profile tiny --models gru,rnn --steps 8 --lr 0.01" in line for line in stages)
+    assert sorted(set(re.findall(r"--model (\S+)", planned))) == ["gru", "rnn"]
+    assert str(tmp_path / "runs" / "tiny-steps8-lr0.01" / "results.json") in planned
+    assert "runs/tiny/" not in planned
+    for wrong, message in (("STEPS=many", "STEPS='many': must be an integer"), ("MODELS=gru,x", "'x'")):
+        result = make("-n", "article", "PROFILE=tiny", wrong, env=env)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
+
+
+def test_a_site_always_holds_the_run_make_names(tmp_path: Path) -> None:
+    """Pointing Make at another run (here a copy of the tiny run in another runs folder) redoes precompute
+    and render from it, and pointing it back redoes them again: the site never keeps another run's data."""
+    env = isolated_env(tmp_path)
+    assert make("article", "PROFILE=tiny", env=env).returncode == 0
+    copy = tmp_path / "other-runs"
+    shutil.copytree(tmp_path / "runs", copy)  # copytree keeps mtimes: nothing upstream is out of date
+    other = {**env, "MEMORIZATION_RUNS": str(copy)}
+    planned = make("-n", "article", "PROFILE=tiny", env=other).stdout
+    assert "build.precompute" in planned and "build.render" in planned
+    assert "build.train" not in planned and "exporter.export" not in planned
+    switched = make("article", "PROFILE=tiny", env=other)
+    assert switched.returncode == 0, switched.stdout + switched.stderr
+    assert (tmp_path / "site" / ".run").read_text().strip() == str(copy / "tiny")
+    assert make("-q", str(tmp_path / "site" / "index.html"), "PROFILE=tiny", env=other).returncode == 0
+    assert "build.precompute" in make("-n", "article", "PROFILE=tiny", env=env).stdout  # and back again
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["PROFILE=bogus"], "unknown profile 'bogus': choose one of paper, small, paper-shapes, tiny"),
+        (["PROFILE=paper", "CORPUS=wiki"], "unknown corpus 'wiki': choose one of text8, brown"),
+        (["PROFILE=tiny", "MODEL=gruu"], "unknown model 'gruu' in profile 'tiny': choose one of gru, lstm"),
+    ],
+)
+def test_unknown_names_stop_make_before_anything_runs(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    env = isolated_env(tmp_path)
+    for goal in ("article", "retrain", "clean-runs"):
+        result = make(goal, *arguments, env=env)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
+        assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "site").exists()
+
+
+def test_retrain_refuses_an_empty_model_and_removes_nothing(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    keep = tmp_path / "runs" / "tiny" / "gru" / "model.pt"
+    keep.parent.mkdir(parents=True)
+    keep.write_text("trained")
+    for arguments in ([], ["MODEL="], ["MODEL= "]):
+        result = make("retrain", "PROFILE=tiny", *arguments, env=env)
+        assert result.returncode != 0 and "say which model" in result.stdout
+        assert keep.read_text() == "trained"
+    planned = make("-n", "retrain", "PROFILE=tiny", "MODEL=gru", env=env).stdout
+    assert f'rm -rf -- "{tmp_path}/runs/tiny/gru"' in planned
+
+
+def test_command_line_profile_and_corpus_reach_every_stage(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    planned = make("-n", "article", "PROFILE=paper", "CORPUS=brown", env=env).stdout
+    stages = [line for line in planned.splitlines() if " -m build." in line or " -m exporter." in line]
+    assert stages and all("--profile paper --corpus brown" in line for line in stages), planned
+    assert str(tmp_path / "runs" / "paper-brown" / "results.json") in planned
+    assert "runs/small" not in planned and str(tmp_path / "runs" / "paper ") not in planned
+
+
+def plain_env(tmp_path: Path) -> dict[str, str]:
+    env = {**os.environ, "PROFILE": "tiny", "MEMORIZATION_RUNS": str(tmp_path / "runs")}
+    for name in ("CORPUS", "MODEL", "MODELS", "STEPS", "UNITS", "LR", "SEED", "MEMORIZATION_SITE"):
+        env.pop(name, None)
+    return env
+
+
+def test_help_lists_every_phony_target_once(tmp_path: Path) -> None:
+    text = (profiles.ROOT / "Makefile").read_text()
+    phony = re.search(r"^\.PHONY:((?:.*\\\n)*.*)$", text, re.M)[1].replace("\\\n", " ").split()
+    shown = make("help", env=plain_env(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    listed = re.findall(r"^make (\S+) ", shown.stdout, re.M)
+    assert sorted(listed) == sorted(phony) and len(phony) == len(set(phony)) > 10
+
+
+def test_clean_keeps_runs_and_cache_and_distclean_removes_them(tmp_path: Path) -> None:
+    env = plain_env(tmp_path)
+    clean = make("-n", "clean", env=env).stdout
+    assert "rm -rf site" in clean and "dist" in clean
+    assert not re.search(r"\b(runs|cache|\.venv|node_modules)\b", clean)
+    distclean = make("-n", "distclean", env=env).stdout
+    assert "rm -rf site" in distclean and re.search(r"rm -rf runs cache \.venv node_modules", distclean)
+
+
+def test_the_build_installs_without_test_tools_under_the_constraints(tmp_path: Path) -> None:
+    env = plain_env(tmp_path)
+    build = make("-n", "-W", "pyproject.toml", ".venv/.installed", env=env).stdout
+    installs = [line for line in build.splitlines() if "pip install" in line]
+    assert len(installs) == 2 and all("--constraint constraints.txt" in line for line in installs)
+    assert installs[-1].endswith("--build-constraint constraints.txt -e .") and "[dev]" not in build
+    # `make article` reaches the install only through the build's prerequisites, never the dev extra
+    assert "[dev]" not in make("-n", "-W", "pyproject.toml", "article", env=env).stdout
+    tests = make("-n", "-W", "pyproject.toml", "test", env=env).stdout
+    assert "--constraint constraints.txt --build-constraint constraints.txt -e '.[dev]'" in tests

@@ -83,3 +83,9 @@ def test_other_code_blocks_are_left_alone(tmp_path: Path) -> None:
 def test_profiles_models_are_what_the_article_may_name() -> None:
     keys = tuple(m.key for m in profiles.load("small").models)
     assert keys == MODELS
+
+
+def test_a_passage_fence_inside_a_code_block_is_code(tmp_path: Path) -> None:
+    text = "````markdown\n```passage id=shown\nab\n```\n````\n\n```passage id=real\ncd\n```\n"
+    (real,) = passages.read_text(tmp_path / "a.md", text, MODELS)
+    assert real.id == "real" and real.source == f"{tmp_path / 'a.md'}:7"

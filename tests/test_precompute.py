@@ -12,9 +12,8 @@ import torch
 
 from build import dataset, precompute
 from build.connectivity import connectivity
-from build.corpus import sha256_file
 from build.passages import P1
-from build.train import load_trained
+from build.run_files import decode_lower_triangle, load_trained, sha256_file
 
 ARTICLE = f"""# A test article
 
@@ -31,7 +30,9 @@ the cat sat on the mat
 
 
 @pytest.fixture
-def site(tiny, exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def site(tiny, exported, tiny_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with its own article and site; the tiny run's results.json, which precompute reads,
+    comes from `tiny_site` (otherwise these tests pass only after another file's tests made it)."""
     monkeypatch.setenv("MEMORIZATION_SITE", str(tmp_path / "site"))
     (tmp_path / "article").mkdir()
     (tmp_path / "article" / "index.md").write_text(ARTICLE)
@@ -57,7 +58,7 @@ def test_passage_file_holds_text_predictions_and_connectivity(tiny, site: Path) 
         )
         assert result["top_ids"] == reference.top_ids.tolist()
         np.testing.assert_allclose(result["top_probs"], reference.top_probs.numpy(), atol=1e-5)
-        values = precompute.decode_lower_triangle(result["connectivity"])
+        values = decode_lower_triangle(result["connectivity"])
         expected = reference.values.double().numpy()
         tolerance = expected.max(axis=1, keepdims=True) / 65535  # uint16 fractions of each row's maximum
         assert np.all(np.abs(values - expected) <= tolerance)
@@ -70,14 +71,21 @@ def test_manifest_describes_models_graphs_and_passages(tiny, site: Path) -> None
     manifest = run(tiny, site)
     root = site / "site"
     assert json.loads((root / "data" / "manifest.json").read_text()) == manifest
-    assert manifest["profile"] == "tiny" and manifest["seeds"]["dataset"] == 450849059
+    assert manifest["profile"] == "tiny" and manifest["run"] == "tiny"
+    assert manifest["seeds"]["dataset"] == 450849059
     assert manifest["corpus_sha256"] == dataset.load(tiny).stats["corpus_sha256"]
     assert {"torch", "onnx", "onnxruntime"} <= set(manifest["versions"])
     for model in manifest["models"]:
-        for graph in model["graphs"].values():
-            assert sha256_file(root / graph["file"]) == graph["sha256"]
+        files = [*model["graphs"].values(), model["weights_file"]]
+        for file in files:
+            assert sha256_file(root / file["file"]) == file["sha256"]
+            assert (root / file["file"]).stat().st_size == file["bytes"]
+        assert model["download_bytes"] == sum(f["bytes"] for f in files)
+        assert model["weights_file"]["file"] == f"models/{model['key']}/weights.web.bin"
         assert model["state_size"] > 0 and model["parameters"]["total"] > 0
-        assert model["weights"] in ("int8", "fp16", "fp32") and model["training_seconds"] > 0
+        assert set(model["weights"].split(" + ")) <= {"int8", "fp16", "fp32"}
+        assert model["training_seconds"] > 0
+        assert set(model["formats"].values()) <= {"int8", "fp16", "fp32"}
     for entry in manifest["passages"]:
         assert sha256_file(root / entry["file"]) == entry["sha256"]
     assert json.loads((root / "data" / "vocab.json").read_text()) == dataset.load(tiny).words
@@ -105,9 +113,3 @@ def test_editing_one_passage_recomputes_only_that_one(tiny, site: Path) -> None:
     assert [p["id"] for p in manifest["passages"]] == ["grammar"] and not (
         passages_dir / "short.json"
     ).exists()
-
-
-def test_lower_triangle_round_trip() -> None:
-    values = np.tril(np.random.default_rng(0).random((7, 7)) * 10)
-    decoded = precompute.decode_lower_triangle(precompute.encode_lower_triangle(values))
-    np.testing.assert_allclose(decoded, values, atol=10 / 65535)

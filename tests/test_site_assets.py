@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -155,3 +156,75 @@ def test_vendor_without_node_modules_says_what_to_run(
 def test_installed_runtime_has_the_files_the_page_loads() -> None:
     for name in site_assets.ORT_FILES:
         assert (site_assets.ort_dist() / name).stat().st_size > 10_000
+
+
+def _static(root: Path, names: list[str]) -> Path:
+    """An article/static/ holding a stylesheet and the scripts `names` (paths under js/)."""
+    static = root / "static"
+    (static / "js").mkdir(parents=True)
+    (static / "style.css").write_text("body {}\n")
+    for name in names:
+        path = static / "js" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"// {name}\n")
+    return static
+
+
+def test_scripts_load_in_the_order_of_the_layout(tmp_path: Path) -> None:
+    """lib/ by name, then figures/ with passage.js first, then start.js; the text of a file never counts."""
+    names = [
+        "start.js",
+        "figures/units.js",
+        "figures/passage.js",
+        "figures/hero.js",
+        "lib/20-text.js",
+        "lib/10-memo.js",
+        "lib/70-chart.js",
+        "figures/accuracy.js",
+    ]
+    static = _static(tmp_path, names)
+    (static / "js" / "lib" / "70-chart.js").write_text('Memo.register("chart", function () {});\n')
+    (static / "js" / "figures" / "notes.txt").write_text("not a script\n")
+    assert site_assets.scripts(static) == [
+        "js/lib/10-memo.js",
+        "js/lib/20-text.js",
+        "js/lib/70-chart.js",
+        "js/figures/passage.js",
+        "js/figures/accuracy.js",
+        "js/figures/hero.js",
+        "js/figures/units.js",
+        "js/start.js",
+    ]
+
+
+@pytest.mark.parametrize("name", ["memo.js", "lib/more/x.js", "figures/old/chart.js"])
+def test_a_script_outside_the_layout_is_refused(tmp_path: Path, name: str) -> None:
+    static = _static(tmp_path, ["lib/10-memo.js", "start.js", name])
+    refused = rf"{re.escape(name)}: the page's scripts are lib/\*\.js"
+    with pytest.raises(site_assets.AssetError, match=refused):
+        site_assets.scripts(static)
+
+
+def test_without_start_js_the_figures_never_start(tmp_path: Path) -> None:
+    static = _static(tmp_path, ["lib/10-memo.js", "figures/hero.js"])
+    with pytest.raises(site_assets.AssetError, match=r"start\.js: missing"):
+        site_assets.scripts(static)
+
+
+def test_copy_static_removes_scripts_that_are_gone(tmp_path: Path) -> None:
+    """A rebuilt site holds only the page's scripts now: an old js/memo.js or a renamed figure goes."""
+    site = tmp_path / "site"
+    for stale in ("js/memo.js", "js/figures/chart.js", "js/old/helper.js"):
+        (site / stale).parent.mkdir(parents=True, exist_ok=True)
+        (site / stale).write_text("// from an earlier build\n")
+    (site / "data").mkdir()
+    (site / "data" / "vocab.json.js").write_text('Memo.deliver("data/vocab.json", []);\n')
+    static = _static(tmp_path, ["lib/10-memo.js", "figures/hero.js", "start.js"])
+
+    order = site_assets.copy_static(static, site)
+
+    assert order == ["js/lib/10-memo.js", "js/figures/hero.js", "js/start.js"]
+    on_disk = sorted(p.relative_to(site).as_posix() for p in (site / "js").rglob("*"))
+    assert on_disk == ["js/figures", "js/figures/hero.js", "js/lib", "js/lib/10-memo.js", "js/start.js"]
+    assert (site / "style.css").is_file() and (site / "data" / "vocab.json.js").is_file()  # outside js/: kept
+    assert site_assets.copy_static(static, site) == order

@@ -1,4 +1,5 @@
-"""Training: determinism, resume after Ctrl-C or kill, and refusal of foreign or damaged checkpoints."""
+"""Training: determinism, resume after Ctrl-C or kill, refusal of foreign or damaged checkpoints, and a stop
+naming the unit file when a unit is broken or its loss turns NaN."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from build import dataset, profiles, train
-from build.train import CheckpointError
+from build import dataset, profiles, run_files, train
+from build.profiles import ModelConfig
+from build.run_files import CheckpointError
+from build.units import UnitError
 
 CPU = torch.device("cpu")
 
@@ -89,10 +92,11 @@ def test_resume_after_ctrl_c_ends_with_the_same_weights(isolated) -> None:
 
 def test_resume_after_kill_ends_with_the_same_weights(isolated) -> None:
     """A real process killed with SIGKILL mid-run, then run again to the end."""
-    profile = profiles.load("tiny")
-    dataset.prepare(profile)
     steps = 60
-    reference = train.train(dataclasses.replace(profile, steps=steps), "gru", CPU, progress=False)
+    profile = profiles.load("tiny", steps=steps)  # what `--steps 60` runs: its own run directory
+    assert profile.run_dir.name == "tiny-steps60"
+    dataset.prepare(profile)
+    reference = train.train(profile, "gru", CPU, progress=False)
     reference_dir = reference.parent.rename(reference.parent.with_name("gru-reference"))
 
     env = {
@@ -167,7 +171,7 @@ def test_checkpoint_of_another_profile_is_refused(tiny, tmp_path, monkeypatch) -
         train.train(other, "gru", CPU, progress=False)
     renamed = dataclasses.replace(tiny, name="small")
     with pytest.raises(CheckpointError, match="made with profile = 'tiny'"):
-        train.read_checkpoint(
+        run_files.read_checkpoint(
             tmp_path / "runs" / "tiny" / "gru" / "model.pt",
             train.identity(renamed, "gru", dataset.load(tiny)),
         )
@@ -181,7 +185,7 @@ def test_corrupt_checkpoint_is_an_error_not_a_restart(tiny, tmp_path, monkeypatc
         train.train(tiny, "gru", CPU, progress=False)
     (target / "model.pt").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="model.pt: unreadable checkpoint"):
-        train.load_trained(tiny, "gru")
+        run_files.load_trained(tiny, "gru")
 
 
 def test_batches_cover_the_epoch_and_depend_only_on_the_step() -> None:
@@ -190,3 +194,140 @@ def test_batches_cover_the_epoch_and_depend_only_on_the_step() -> None:
     assert flat == list(range(100))
     assert train.batch_indices(4, 100, 10, seed=3).tolist() == first_epoch[4].tolist()
     assert train.batch_indices(10, 100, 10, seed=3).tolist() != first_epoch[0].tolist()
+
+
+def test_keep_best_ships_the_best_validation_weights_and_survives_a_resume(isolated) -> None:
+    """With keep_best, model.pt holds the weights of the lowest validation loss, which are exactly the
+    weights a run stopped at that step has, and an interrupted run ships the same."""
+    # A learning rate far too high, so the validation loss does not simply fall to the last step.
+    profile = dataclasses.replace(
+        profiles.load("tiny"), keep_best=True, learning_rate=0.3, validate_every=2, steps=12
+    )
+    dataset.prepare(profile)
+    final = train.train(profile, "gru", CPU, progress=False)
+    selected = torch.load(final, weights_only=True)["selected"]
+    scored = {
+        int(r["step"]): float(r["valid_loss"]) for r in losses(final.parent / "losses.csv") if r["valid_loss"]
+    }
+    best_step = min(scored, key=lambda s: (scored[s], s))
+    assert selected["step"] == best_step and selected["valid_loss"] == pytest.approx(
+        scored[best_step], abs=1e-5
+    )
+    assert selected["last_step"] == 12 and selected["last_valid_loss"] == pytest.approx(scored[12], abs=1e-5)
+    assert best_step != 12, scored  # otherwise this test shows nothing: pick another learning rate
+    kept = final.parent.rename(final.parent.with_name("gru-kept"))
+
+    shorter = dataclasses.replace(profile, steps=best_step)
+    train.train(shorter, "gru", CPU, progress=False)
+    assert_same_weights(shorter.run_dir / "gru" / "model.pt", kept / "model.pt")
+    (shorter.run_dir / "gru").rename(shorter.run_dir / "gru-shorter")
+
+    def ctrl_c(step: int) -> None:
+        if step == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train.train(profile, "gru", CPU, on_step=ctrl_c, progress=False)
+    train.train(profile, "gru", CPU, progress=False)
+    assert_same_weights(profile.run_dir / "gru" / "model.pt", kept / "model.pt")
+    assert torch.load(profile.run_dir / "gru" / "model.pt", weights_only=True)["selected"] == selected
+
+
+def test_a_long_cpu_run_states_its_estimate_and_needs_yes(isolated, monkeypatch, capsys) -> None:
+    profile = profiles.load("tiny")
+    dataset.prepare(profile)
+    monkeypatch.setattr(train, "ESTIMATE_FROM_STEPS", 1)
+    monkeypatch.setattr(train, "CPU_HOURS_WITHOUT_ASKING", 1e-9)
+    with pytest.raises(train.TooSlowError, match=r"would take about .* pass --yes"):
+        train.train(profile, "gru", CPU, progress=False)
+    assert "on this CPU (12 steps at" in capsys.readouterr().out
+    assert not (profile.run_dir / "gru" / "model.pt").exists()
+    assert train.train(profile, "gru", CPU, progress=False, yes=True).exists()
+
+
+def test_describe_duration() -> None:
+    assert train.describe_duration(2.9 * 86400) == "2.9 days"
+    assert train.describe_duration(5 * 3600) == "5.0 hours"
+    assert train.describe_duration(600) == "10 minutes"
+
+
+# A unit whose outputs turn NaN from training pass NAN_FROM on, as an overflowing cell's would.
+NAN_CELL = """
+import torch
+from torch import nn
+
+from build.units import RecurrentUnit
+
+NAN_FROM = {nan_from}
+
+
+class Unit(RecurrentUnit):
+    def __init__(self, input_size: int, hidden_size: int, layers: int = 1) -> None:
+        super().__init__(input_size, hidden_size, layers)
+        self.cell = nn.Linear(input_size + hidden_size, hidden_size)
+        self.passes = 0  # training passes over a batch so far
+
+    def forward(self, x, state=None):
+        self.passes += self.training
+        return super().forward(x, state)
+
+    def step(self, x, state):
+        h = torch.tanh(self.cell(torch.cat([x, state], dim=-1)))
+        if self.passes >= NAN_FROM:
+            h = h * float("nan")
+        return h, h
+"""
+
+
+def with_models(*models: ModelConfig) -> profiles.Profile:
+    """The tiny profile with the tiny GRU and `models` (the run directory stays runs/tiny)."""
+    tiny = profiles.load("tiny")
+    return dataclasses.replace(tiny, models=(tiny.model("gru"), *models))
+
+
+def run_files_of(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+
+
+@pytest.mark.parametrize(("nan_from", "kept"), [(1, None), (6, 4)])
+def test_a_loss_gone_nan_stops_training_naming_the_unit_file(
+    nan_from: int, kept: int | None, isolated, unit_files
+) -> None:
+    """The run stops at the step whose loss is NaN, saves none of those weights (a checkpoint from before
+    stays), and the other model of the run is untouched."""
+    path = unit_files("nancell", NAN_CELL.format(nan_from=nan_from))
+    profile = with_models(ModelConfig("nan", "NaN cell", "nancell", 16, 1))
+    dataset.prepare(profile)
+    train.train(profile, "gru", CPU, progress=False)
+    gru_before = run_files_of(profile.run_dir / "gru")
+    with pytest.raises(UnitError) as raised:
+        train.train(profile, "nan", CPU, progress=False)
+    assert str(raised.value).startswith(f"{path.resolve()}: loss is nan at step {nan_from}; ")
+    assert run_files_of(profile.run_dir / "gru") == gru_before
+    directory = profile.run_dir / "nan"
+    assert not (directory / "model.pt").exists()
+    if kept is None:
+        assert not (directory / "checkpoint.pt").exists()
+        assert str(raised.value).endswith("(no checkpoint was written)")
+    else:
+        saved = torch.load(directory / "checkpoint.pt", weights_only=True)
+        assert saved["step"] == kept
+        assert all(torch.isfinite(w).all() for w in saved["weights"].values())
+        assert str(raised.value).endswith(f"({directory / 'checkpoint.pt'} keeps step {kept})")
+        assert [int(r["step"]) for r in losses(directory / "losses.csv")] == list(range(1, nan_from))
+
+
+def test_a_broken_unit_stops_training_before_it_writes_anything(isolated, unit_files, monkeypatch) -> None:
+    """`make train` on a unit that fails its check: one line naming the file, status 1, no run files."""
+    path = unit_files(
+        "mycell", "from build.units import RecurrentUnit\n\nclass Cell(RecurrentUnit):\n    pass\n"
+    )
+    profile = with_models(ModelConfig("mine", "My cell", "mycell", 16, 1))
+    monkeypatch.setitem(profiles.PROFILES, "tiny", profile)
+    monkeypatch.setattr(sys, "argv", ["train", "--profile", "tiny", "--model", "mine", "--device", "cpu"])
+    with pytest.raises(SystemExit) as exited:
+        train.main()
+    assert exited.value.code == (
+        f"error: {path.resolve()} must define `Unit`, a subclass of RecurrentUnit; it defines no `Unit`"
+    )
+    assert not profiles.RUNS_DIR.exists()

@@ -1,4 +1,4 @@
-"""Triton kernels for the fast paths of issue 6 (one module per kernel family).
+"""Triton kernels for the fused implementation of training on CUDA (one module per kernel family).
 
 Importing a module here imports triton, which the CPU wheel of torch does not bring: only the units'
 fast `forward`s import them, lazily, on CUDA (where torch's wheel brings triton) or when asked to. On the

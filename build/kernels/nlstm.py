@@ -25,8 +25,6 @@ import triton.language as tl
 from torch.autograd.function import FunctionCtx, once_differentiable
 from triton.runtime.interpreter import InterpretedFunction
 
-from build.units.nlstm import FORGET_BIAS
-
 # Elements of [B, H] per program. Small enough that the paper's 64 x 600 = 38,400 elements give ~150
 # programs for an H100's 132 SMs (these kernels are latency-bound); to be tuned on the GPU.
 BLOCK = 256
@@ -217,22 +215,25 @@ class _OuterGates(torch.autograd.Function):
     """gates [B, 4H], c [B, H] -> [x~, h~] [B, 2H], sigmoid(o) [B, H]."""
 
     @staticmethod
-    def forward(ctx: FunctionCtx, gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        ctx: FunctionCtx, gates: torch.Tensor, c: torch.Tensor, forget_bias: float
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         n = _check(gates, c)
         batch, hidden = c.shape
         inner_in = gates.new_empty(batch, 2 * hidden)
         out_gate = gates.new_empty(batch, hidden)
         _outer_forward[_grid(n)](
-            gates, c, *c.stride(), inner_in, out_gate, n, hidden, FORGET=FORGET_BIAS, BLOCK=BLOCK
+            gates, c, *c.stride(), inner_in, out_gate, n, hidden, FORGET=forget_bias, BLOCK=BLOCK
         )
         ctx.save_for_backward(gates, c)
+        ctx.forget_bias = forget_bias
         return inner_in, out_gate
 
     @staticmethod
     @once_differentiable
     def backward(
         ctx: FunctionCtx, d_inner_in: torch.Tensor, d_out_gate: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, None]:
         gates, c = ctx.saved_tensors
         n = _check(gates, c)
         d_gates = torch.empty_like(gates)
@@ -249,10 +250,10 @@ class _OuterGates(torch.autograd.Function):
             d_c,
             n,
             c.shape[1],
-            FORGET=FORGET_BIAS,
+            FORGET=ctx.forget_bias,
             BLOCK=BLOCK,
         )
-        return d_gates, d_c
+        return d_gates, d_c, None
 
 
 class _InnerCell(torch.autograd.Function):
@@ -260,7 +261,11 @@ class _InnerCell(torch.autograd.Function):
 
     @staticmethod
     def forward(
-        ctx: FunctionCtx, gates: torch.Tensor, out_gate: torch.Tensor, inner_c: torch.Tensor
+        ctx: FunctionCtx,
+        gates: torch.Tensor,
+        out_gate: torch.Tensor,
+        inner_c: torch.Tensor,
+        forget_bias: float,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n = _check(gates, out_gate, inner_c)
         out_gate = out_gate.contiguous()  # ours always is; the kernel reads it flat
@@ -277,17 +282,18 @@ class _InnerCell(torch.autograd.Function):
             new_inner_c,
             n,
             inner_c.shape[1],
-            FORGET=FORGET_BIAS,
+            FORGET=forget_bias,
             BLOCK=BLOCK,
         )
         ctx.save_for_backward(gates, out_gate, inner_c)
+        ctx.forget_bias = forget_bias
         return h, c, new_inner_c
 
     @staticmethod
     @once_differentiable
     def backward(
         ctx: FunctionCtx, d_h: torch.Tensor, d_c: torch.Tensor, d_inner_c: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, None]:
         gates, out_gate, inner_c = ctx.saved_tensors
         n = _check(gates, out_gate, inner_c)
         d_gates = torch.empty_like(gates)
@@ -309,22 +315,24 @@ class _InnerCell(torch.autograd.Function):
             d_prev,
             n,
             inner_c.shape[1],
-            FORGET=FORGET_BIAS,
+            FORGET=ctx.forget_bias,
             BLOCK=BLOCK,
         )
-        return d_gates, d_out_gate, d_prev
+        return d_gates, d_out_gate, d_prev, None
 
 
-def outer_gates(gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def outer_gates(
+    gates: torch.Tensor, c: torch.Tensor, forget_bias: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Outer gates [B, 4H] (i, f, o, z, pre-activation) and memory c -> [x~, h~] [B, 2H], sigmoid(o)."""
-    return _OuterGates.apply(gates, c)
+    return _OuterGates.apply(gates, c, forget_bias)
 
 
 def inner_cell(
-    gates: torch.Tensor, out_gate: torch.Tensor, inner_c: torch.Tensor
+    gates: torch.Tensor, out_gate: torch.Tensor, inner_c: torch.Tensor, forget_bias: float
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Inner gates [B, 4H] (pre-activation), sigmoid(o) and inner memory c~ -> new h, c, c~."""
-    return _InnerCell.apply(gates, out_gate, inner_c)
+    return _InnerCell.apply(gates, out_gate, inner_c, forget_bias)
 
 
 def nlstm_step(
@@ -336,11 +344,13 @@ def nlstm_step(
     outer_bias: torch.Tensor,
     inner_kernel: torch.Tensor,
     inner_bias: torch.Tensor,
+    forget_bias: float,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One layer, one time step, the parameters laid out as in `Unit`: -> new h, c, c~ (each [B, H])."""
+    """One layer, one time step, the parameters laid out as in `Unit` and its forget-gate bias: -> new h,
+    c, c~ (each [B, H])."""
     gates = torch.addmm(outer_bias, torch.cat([x, h], dim=-1), outer_kernel)
-    inner_in, out_gate = outer_gates(gates, c)
-    return inner_cell(torch.addmm(inner_bias, inner_in, inner_kernel), out_gate, inner_c)
+    inner_in, out_gate = outer_gates(gates, c, forget_bias)
+    return inner_cell(torch.addmm(inner_bias, inner_in, inner_kernel), out_gate, inner_c, forget_bias)
 
 
 def nlstm_layer(
@@ -352,8 +362,10 @@ def nlstm_layer(
     outer_bias: torch.Tensor,
     inner_kernel: torch.Tensor,
     inner_bias: torch.Tensor,
+    forget_bias: float,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One layer over a sequence x [B, T, I] -> outputs [B, T, H] and the final h, c, c~.
+    """One layer over a sequence x [B, T, I] -> outputs [B, T, H] and the final h, c, c~ (`forget_bias`:
+    the unit's, added to both forget gates).
 
     The outer product [x, h] @ W splits into x @ W[:I] for all T steps at once (one large matmul, the
     bias added there) plus h @ W[I:] per step, which is all that has to wait for the previous step.
@@ -366,7 +378,9 @@ def nlstm_layer(
     recurrent = outer_kernel[width:]
     outputs = []
     for t in range(steps):
-        inner_in, out_gate = outer_gates(torch.addmm(projected[t], h, recurrent), c)
-        h, c, inner_c = inner_cell(torch.addmm(inner_bias, inner_in, inner_kernel), out_gate, inner_c)
+        inner_in, out_gate = outer_gates(torch.addmm(projected[t], h, recurrent), c, forget_bias)
+        h, c, inner_c = inner_cell(
+            torch.addmm(inner_bias, inner_in, inner_kernel), out_gate, inner_c, forget_bias
+        )
         outputs.append(h)
     return torch.stack(outputs, dim=1), h, c, inner_c

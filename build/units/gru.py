@@ -11,6 +11,8 @@ from torch import nn
 
 from build.units import RecurrentUnit
 
+NAME = "GRU"  # the label the article shows
+
 
 class Unit(RecurrentUnit):
     states_per_layer = 1

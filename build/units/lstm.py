@@ -12,6 +12,8 @@ from torch import nn
 
 from build.units import RecurrentUnit
 
+NAME = "LSTM"  # the label the article shows
+
 
 class Unit(RecurrentUnit):
     states_per_layer = 2  # h, c

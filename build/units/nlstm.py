@@ -19,6 +19,10 @@ from torch import nn
 
 from build.units import RecurrentUnit
 
+NAME = "Nested LSTM"  # the label the article shows
+LAYERS = 1  # one layer: its depth-2 memory is the stack (the original's size)
+OPTIONS = {"depth": 2}  # keyword arguments of Unit
+
 FORGET_BIAS = 1.0
 
 
@@ -71,7 +75,7 @@ class Unit(RecurrentUnit):
         new_states = []
         for layer, (h, c, inner_c) in enumerate(self.layer_states(state)):
             weights = (*self.outer[2 * layer : 2 * layer + 2], *self.inner[2 * layer : 2 * layer + 2])
-            x, h, c, inner_c = nlstm_layer(x, h, c, inner_c, *weights)
+            x, h, c, inner_c = nlstm_layer(x, h, c, inner_c, *weights, FORGET_BIAS)
             new_states.append((h, c, inner_c))
         return x, self.join_states(new_states)
 

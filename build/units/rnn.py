@@ -13,6 +13,8 @@ from torch import nn
 
 from build.units import RecurrentUnit
 
+NAME = "RNN"  # the label the article shows
+
 
 class Unit(RecurrentUnit):
     states_per_layer = 1

@@ -1,10 +1,14 @@
 /* accuracy.js: accuracy against the letters of the word already seen (the original's figure 7).
  *
  * data/results.json (the build's results: models[].test.accuracy_by_letters.{top1,top2,top3},
- * positions_by_letters; baseline.accuracy_by_letters, the no-context baseline) and, when present,
- * data/published.json `accuracy` (the original's text8 models, drawn thin with markers as a reference).
+ * positions_by_letters; baseline.accuracy_by_letters, the no-context baseline; and
+ * models[].test.as_original, the same counted as the original counted) and, when present,
+ * data/published.json `accuracy` (the original's text8 models, drawn thin with markers).
+ * Two ways of counting, one at a time: "scored words" (our definition, with the no-context baseline)
+ * and "as the original counted" (every position of padded batches of 16, where the letter count runs on
+ * through the padding), which is the only one the published curves can be set beside.
  * Models are colours, top-1/2/3 line styles; toggles for each; hover or arrow keys read the values.
- * Draws with Memo.LineChart (chart.js).
+ * Draws with Memo.LineChart (js/lib/70-chart.js).
  */
 (function () {
   "use strict";
@@ -18,7 +22,7 @@
     { key: "top3", label: "top-3", dash: "1.5 3.5" },
   ];
   var MIN_POSITIONS = 100;
-  var MAX_LETTERS = 12;
+  var MAX_LETTERS = { ours: 12, original: 21 };
 
   function percent(v) {
     return (v * 100).toFixed(1) + "%";
@@ -26,11 +30,10 @@
 
   Memo.register("accuracy", function (figure) {
     var Chart = Memo.LineChart;
-    if (!Chart) throw new Error("accuracy.js needs chart.js (Memo.LineChart)");
+    if (!Chart) throw new Error("accuracy.js needs Memo.LineChart (js/lib/70-chart.js)");
     var start = Chart.begin(figure, "data/results.json");
     var body = start.body;
     var src = start.src;
-    var colourClass = Chart.colourClass;
     return start.loaded.then(function (loaded) {
       var results = loaded[0];
       var published = loaded[1] && loaded[1].accuracy ? loaded[1].accuracy : null;
@@ -39,17 +42,28 @@
       });
       if (!models.length) throw new Error(src + " holds no accuracy by letters");
 
-      // Letters seen 0..maxN: stop where the test set has few words that long.
-      var counts = models[0].test.positions_by_letters || [];
-      var maxN = Math.min(MAX_LETTERS, (models[0].test.accuracy_by_letters.top1 || []).length - 1);
-      for (var n = 0; n <= maxN; n++) {
-        if (counts.length && counts[n] < MIN_POSITIONS) {
-          maxN = Math.max(1, n - 1);
-          break;
-        }
+      var hasOriginal = models.every(function (m) {
+        return m.test.as_original && m.test.as_original.accuracy_by_letters;
+      });
+
+      /** The metrics of model m under the chosen counting. */
+      function counted(m) {
+        return state.counting === "original" ? m.test.as_original : m.test;
       }
 
-      var state = { models: {}, ks: { top1: true, top2: true, top3: true }, baseline: true, published: false };
+      /** Letters seen 0..maxN: stop where the test set has few positions that long. */
+      function lastLetter() {
+        var metrics = counted(models[0]);
+        var counts = metrics.positions_by_letters || [];
+        var maxN = Math.min(MAX_LETTERS[state.counting], (metrics.accuracy_by_letters.top1 || []).length - 1);
+        for (var n = 0; n <= maxN; n++) {
+          if (counts.length && counts[n] < MIN_POSITIONS) return Math.max(1, n - 1);
+        }
+        return maxN;
+      }
+
+      var state = { models: {}, ks: { top1: true, top2: true, top3: true }, baseline: true, published: true };
+      state.counting = "ours";
       models.forEach(function (m) {
         state.models[m.key] = true;
       });
@@ -75,6 +89,23 @@
         kRow.appendChild(b);
       });
       controls.appendChild(kRow);
+
+      if (hasOriginal) {
+        controls.appendChild(
+          Chart.choice(
+            "counting",
+            [
+              { value: "ours", label: "scored words, with the no-context baseline" },
+              { value: "original", label: "as the original counted, with its published curves" },
+            ],
+            state.counting,
+            function (value) {
+              state.counting = value;
+              draw();
+            }
+          )
+        );
+      }
 
       var refRow = Memo.toggleRow("references");
       /** A toggle of the reference series `name` (state[name]; data-series=name). */
@@ -105,6 +136,7 @@
       }
       controls.appendChild(refRow);
 
+      var maxN = lastLetter();
       var chart = Chart.create(body, {
         xLabel: "letters of the word already seen (0: only the space before it)",
         xLabelShort: "letters of the word seen",
@@ -122,17 +154,28 @@
           (published ? ", with the original's published results" : ""),
       });
 
-      var note = Memo.element(
-        "p",
-        "memo-chart-note",
-        "Test set of the build’s corpus. Word lengths past " + maxN + " letters are left out (fewer than " +
-          MIN_POSITIONS + " test positions each)." +
-          (published
-            ? " The original’s curves are its text8 models’ published results (A. Madsen, Distill 2019, " +
-              "MIT-licensed data), a different corpus and far larger models: a reference, not a like-for-like comparison."
-            : "")
-      );
+      var note = Memo.element("p", "memo-chart-note");
       body.appendChild(note);
+
+      function describe() {
+        var text =
+          "Test set of the build’s corpus. Letter counts past " + maxN + " are left out (fewer than " +
+          MIN_POSITIONS + " test positions each).";
+        if (state.counting === "original") {
+          text +=
+            " Counted as the original counted: every position of batches of 16 observations padded to the longest," +
+            " <unknown> targets and padding included; the letter count runs on through the padding, which no" +
+            " prediction matches, so the curves fall towards zero for long “words”.";
+          if (published) {
+            text +=
+              " The thin curves with markers are the original’s published results for its text8 models (A. Madsen," +
+              " Distill 2019, MIT-licensed data), counted the same way.";
+          }
+        } else {
+          text += " Only positions whose target is a word of the vocabulary are counted, as in training.";
+        }
+        note.textContent = text;
+      }
 
       function points(list) {
         var out = [];
@@ -141,10 +184,18 @@
       }
 
       function draw() {
+        maxN = lastLetter();
+        chart.set({ xDomain: [0, maxN] });
+        describe();
+        var original = state.counting === "original";
+        refRow.querySelectorAll("button[data-series]").forEach(function (b) {
+          var name = b.getAttribute("data-series");
+          b.hidden = (name === "baseline") === original; // each counting has its own reference
+        });
         var series = [];
         KS.forEach(function (k) {
           if (!state.ks[k.key]) return;
-          if (state.baseline && results.baseline && results.baseline.accuracy_by_letters) {
+          if (!original && state.baseline && results.baseline && results.baseline.accuracy_by_letters) {
             series.push({
               id: "baseline-" + k.key,
               label: "no context, " + k.label,
@@ -159,11 +210,11 @@
           if (!state.models[m.key]) return;
           KS.forEach(function (k) {
             if (!state.ks[k.key]) return;
-            if (state.published && published && published[m.key] && published[m.key][k.key]) {
+            if (original && state.published && published && published[m.key] && published[m.key][k.key]) {
               series.push({
                 id: "published-" + m.key + "-" + k.key,
                 label: (m.name || m.key) + " original, " + k.label,
-                className: colourClass(m.key, i),
+                className: Memo.colourClass(m.key, i),
                 dash: k.dash,
                 thin: true,
                 faded: true,
@@ -174,14 +225,15 @@
             series.push({
               id: m.key + "-" + k.key,
               label: (m.name || m.key) + ", " + k.label,
-              className: colourClass(m.key, i),
+              className: Memo.colourClass(m.key, i),
               dash: k.dash,
-              points: points(m.test.accuracy_by_letters[k.key] || []),
+              points: points(counted(m).accuracy_by_letters[k.key] || []),
             });
           });
         });
         chart.draw(series);
         body.setAttribute("data-series", String(series.length));
+        body.setAttribute("data-counting", state.counting);
       }
       draw();
       body.setAttribute("data-state", "ready");

@@ -12,7 +12,6 @@
   "use strict";
 
   var DEFAULT_TEXT = "parts of north africa";
-  var DEFAULT_MODEL = "gru";
   var SHOWN = 5; // suggestions listed
   var CELLS = 40; // characters drawn in the "RNN reads it" stage (the last ones)
   var element = Memo.element;
@@ -41,7 +40,7 @@
     if (!manifest || !manifest.models || !manifest.models.length) throw new Error("the page has no models");
     var models = manifest.models;
     var defaultText = figure.getAttribute("data-text") || DEFAULT_TEXT;
-    var requested = figure.getAttribute("data-model") || DEFAULT_MODEL;
+    var requested = figure.getAttribute("data-model") || models[0].key;
     var defaultModel = models.some(function (m) { return m.key === requested; }) ? requested : models[0].key;
     var uid = "memo-ac-" + Math.random().toString(36).slice(2, 8);
 
@@ -49,7 +48,7 @@
 
     function stage(number, title) {
       var section = element("section", "memo-stage");
-      var heading = element("h4", "memo-stage-title");
+      var heading = Memo.heading(figure, "memo-stage-title");
       heading.appendChild(element("span", "memo-stage-number", String(number)));
       heading.appendChild(document.createTextNode(" " + title));
       section.appendChild(heading);
@@ -70,8 +69,9 @@
     var modelLabel = element("label", "memo-model-label", "model ");
     var select = element("select", "memo-model");
     select.setAttribute("aria-label", "Model that reads the text");
-    models.forEach(function (m) {
-      var option = element("option", null, m.name || m.key);
+    models.forEach(function (m, i) {
+      var large = (m.download_bytes || 0) > Memo.AUTOLOAD_BYTES;
+      var option = element("option", Memo.colourClass(m.key, i), (m.name || m.key) + (large ? " (" + Memo.megabytes(m.download_bytes) + ")" : ""));
       option.value = m.key;
       select.appendChild(option);
     });
@@ -128,11 +128,21 @@
       queue.ask({ key: select.value, text: prepared.text });
     }
 
-    function begin() {
-      if (queue.started) return;
-      queue.started = true;
-      request();
-    }
+    var begin = Memo.askingFirst(
+      status,
+      function () {
+        var runtime = Memo.ort ? "" : "the runtime and ";
+        return {
+          download: Memo.downloadBytes([select.value], "autocomplete"),
+          what: runtime + "the " + Memo.model(select.value).name + " model",
+        };
+      },
+      function () {
+        if (queue.started) return;
+        queue.started = true;
+        request();
+      }
+    );
 
     async function suggestions(job) {
       if (!job.text) return null;
@@ -207,7 +217,9 @@
         percent(Math.max(0, 1 - total)) + " left for all the others.";
       strip.setAttribute(
         "aria-label",
-        "The " + top.ids.length + " most likely words take " + percent(total) + " of the probability."
+        "The " + top.ids.length + " most likely words take " + percent(total) + " of the probability, the first, “" +
+          label(words[top.ids[0]]) + "”, " + percent(top.probs[0]) + "; all the others " +
+          percent(Math.max(0, 1 - total)) + "."
       );
     }
 

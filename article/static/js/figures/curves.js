@@ -5,7 +5,7 @@
  * valid: {...}}}: the original's text8 curves, dashed, behind a toggle. The x-axis shows mini-batches or
  * wall-clock seconds, linear or logarithmic; the original's curves run about 30 times longer than the
  * small profile's, so showing them switches to the logarithmic scale (the reader may switch back).
- * Draws with Memo.LineChart (chart.js).
+ * Draws with Memo.LineChart (js/lib/70-chart.js).
  */
 (function () {
   "use strict";
@@ -28,11 +28,10 @@
 
   Memo.register("curves", function (figure) {
     var Chart = Memo.LineChart;
-    if (!Chart) throw new Error("curves.js needs chart.js (Memo.LineChart)");
+    if (!Chart) throw new Error("curves.js needs Memo.LineChart (js/lib/70-chart.js)");
     var start = Chart.begin(figure, "data/curves.json");
     var body = start.body;
     var src = start.src;
-    var colourClass = Chart.colourClass;
     return start.loaded.then(function (loaded) {
       var curves = loaded[0].models || {};
       var published = loaded[1] && loaded[1].curves ? loaded[1].curves : null;
@@ -127,7 +126,7 @@
           if (!state.models[key]) return;
           var ours = curves[key];
           var name = ours.name || key;
-          var cls = colourClass(key, i);
+          var cls = Memo.colourClass(key, i);
           var theirs = state.published && published && published[key];
           if (theirs && state.train && theirs.train) {
             series.push({ id: "published-" + key + "-train", label: name + " original, training", className: cls, dash: PUBLISHED_DASH, thin: true, faded: true, points: zip(theirs.train[state.x] || [], theirs.train.loss || []) });

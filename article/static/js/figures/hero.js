@@ -2,7 +2,7 @@
  * characters of a passage, with buttons that select the output positions the article discusses.
  *
  * Data attributes: data-passage (id; data from data/passages/<id>.json, or data-src), data-model
- * (default gru), data-chars (characters shown, default 70), data-links ("28 34": output indices offered
+ * (default: the manifest's first model, else the passage's first), data-chars (characters shown, default 70), data-links ("28 34": output indices offered
  * as buttons, each labelled by the word fragment read there and whether the model's connectivity lies
  * mostly on earlier words, long-term context, or on the letters of the word itself, short-term).
  * Draws with Memo.PassageView (passage.js, loaded before this file); same hooks as the passage figure.
@@ -15,15 +15,7 @@
 
   /** Share of the output's connectivity that lies on the word being completed (its space and letters). */
   function shareInWord(text, rows, index) {
-    var row = rows[index] || [];
-    var start = Math.max(0, Memo.wordAt(text, index).start);
-    var inside = 0;
-    var total = 0;
-    for (var i = 0; i <= index && i < row.length; i++) {
-      total += row[i];
-      if (i >= start) inside += row[i];
-    }
-    return total > 0 ? inside / total : 0;
+    return Memo.connectivityShares(text, rows[index] || [], index).word;
   }
 
   Memo.register("hero", function (figure) {
@@ -33,7 +25,7 @@
     if (!View) throw new Error("hero.js needs passage.js (Memo.PassageView) loaded before it");
     var id = figure.getAttribute("data-passage") || "grammar";
     var src = figure.getAttribute("data-src") || "data/passages/" + id + ".json";
-    var key = figure.getAttribute("data-model") || "gru";
+    var key = figure.getAttribute("data-model") || (Memo.models()[0] || {}).key;
     var chars = parseInt(figure.getAttribute("data-chars"), 10);
     if (!(chars > 0)) chars = 70;
     var links = View.integers(figure.getAttribute("data-links"));
@@ -44,6 +36,7 @@
       var passage = loaded[0];
       var words = loaded[1];
       var pending = early();
+      key = key || Object.keys(passage.models)[0];
       var data = passage.models[key];
       if (!data) throw new Error("passage “" + id + "” has no model “" + key + "”");
       var text = passage.text;

@@ -21,6 +21,24 @@
   var percent = Memo.percent;
   var label = Memo.wordLabel;
 
+  /** The text alternative of one panel: the position and the word read there, the word explained, the
+   * shares of connectivity before that word and on it, the strongest character, the top guesses. */
+  function describe(name, text, values, position, targetWord, own, guesses) {
+    var shares = Memo.connectivityShares(text, values, position);
+    var w = Memo.wordAt(text, position);
+    var out = name + ", output at index " + position + " (“" + w.read + "|" + w.rest + "”), explaining “" +
+      targetWord + "”" + (own ? " (its own top guess)" : "");
+    if (shares.strongest < 0) out += ": no connectivity.";
+    else {
+      var c = text[shares.strongest];
+      var where = Memo.wordAt(text, shares.strongest).word;
+      out += ": " + percent(shares.before) + " of the connectivity lies on the " + Math.max(0, w.start) +
+        " characters before the word, " + percent(shares.word) + " on the word itself; the strongest is index " +
+        shares.strongest + ", " + (c === " " ? "the space before “" + where + "”" : "“" + c + "” of “" + where + "”") + ".";
+    }
+    return out + " Top guesses: " + guesses.join(", ") + ".";
+  }
+
   Memo.register("owntext", function (figure, Memo) {
     var manifest = Memo.manifest;
     if (!manifest || !manifest.models || !manifest.models.length) throw new Error("the page has no models");
@@ -47,10 +65,10 @@
 
     var status = Memo.liveStatus(body, "The models load when this figure comes into view.");
 
-    var panels = models.map(function (m) {
-      var panel = element("div", "memo-panel");
+    var panels = models.map(function (m, i) {
+      var panel = element("div", "memo-panel " + Memo.colourClass(m.key, i));
       panel.setAttribute("data-model", m.key);
-      var name = element("h4", "memo-panel-name", m.name || m.key);
+      var name = Memo.heading(figure, "memo-panel-name", m.name || m.key);
       name.id = uid + "-" + m.key;
       var text = element("div", "memo-text");
       text.tabIndex = 0;
@@ -60,6 +78,10 @@
         "aria-description",
         "Connectivity of each character; left and right arrows, Home and End choose the output position"
       );
+      // What the shading shows, in words and numbers, for screen readers (updated with every result).
+      var summary = element("p", "memo-summary visually-hidden");
+      summary.id = uid + "-" + m.key + "-summary";
+      text.setAttribute("aria-describedby", summary.id);
       var target = element("p", "memo-target");
       var top3 = element("ol", "memo-top3");
       top3.setAttribute("aria-label", m.name + ": the three most likely words at the chosen position");
@@ -67,8 +89,12 @@
       panel.appendChild(text);
       panel.appendChild(target);
       panel.appendChild(top3);
+      panel.appendChild(summary);
       body.appendChild(panel);
-      return { key: m.key, name: m.name || m.key, panel: panel, text: text, target: target, top3: top3, spans: [] };
+      return {
+        key: m.key, name: m.name || m.key, panel: panel, text: text, target: target, top3: top3, summary: summary,
+        spans: [],
+      };
     });
 
     var words = null;
@@ -113,6 +139,7 @@
         }
         p.target.textContent = "";
         p.top3.textContent = "";
+        p.summary.textContent = "";
       });
     }
 
@@ -142,11 +169,21 @@
       queue.ask({ text: text, position: selected });
     }
 
-    function begin() {
-      if (queue.started) return;
-      queue.started = true;
-      ask();
-    }
+    var begin = Memo.askingFirst(
+      status,
+      function () {
+        var keys = models.map(function (m) { return m.key; });
+        return {
+          download: Memo.downloadBytes(keys, "connectivity"),
+          what: (Memo.ort ? "" : "the runtime and ") + keys.length + " model" + (keys.length > 1 ? "s" : ""),
+        };
+      },
+      function () {
+        if (queue.started) return;
+        queue.started = true;
+        ask();
+      }
+    );
 
     async function loadAll() {
       if (loadedModels) return;
@@ -242,6 +279,10 @@
           ? "Explaining its own top guess “" + label(targetWord) + "”" +
             (result.word ? ": “" + result.word + "” is not in its vocabulary." : ".")
           : "Explaining “" + targetWord + "”, the word being typed.";
+        var guesses = result.topIds.map(function (id, k) {
+          return label(words[id]) + " " + percent(result.topProbs[k]);
+        });
+        p.summary.textContent = describe(p.name, job.text, values, job.position, label(targetWord), result.own, guesses);
         p.top3.textContent = "";
         result.topIds.forEach(function (id, k) {
           var item = element("li", "memo-top");

@@ -53,6 +53,39 @@
     return key;
   }
 
+  /** "the space before “grammar”" or "“m” of “grammar”": character `index` of a text, in words. */
+  function characterName(text, index) {
+    var word = wordAt(text, index).word;
+    return text[index] === " " ? "the space before “" + word + "”" : "“" + text[index] + "” of “" + word + "”";
+  }
+
+  /**
+   * The text alternative of one panel at output `index`, in numbers: the position and the word fragment
+   * read there, the target, the shares of connectivity before the word and on it, the strongest
+   * character, and the model's top guesses. `row`: that output's connectivity, one value per character.
+   */
+  function describe(title, text, row, index, target, guesses) {
+    var shares = Memo.connectivityShares(text, row, index);
+    var w = wordAt(text, index);
+    var out = title + ", output at index " + index + " (“" + w.read + "|" + w.rest + "”)";
+    if (target) out += ", target “" + target + "”";
+    if (shares.strongest < 0) out += ": no connectivity.";
+    else {
+      var before = Math.max(0, w.start);
+      out += ": " + percent(shares.before) + " of the connectivity lies on the " + before + " character" +
+        (before === 1 ? "" : "s") + " before the word, " + percent(shares.word) + " on the word itself (its space" +
+        (w.read.length ? " and the " + w.read.length + " letter" + (w.read.length === 1 ? "" : "s") + " read" : "") +
+        "); the strongest is index " +
+        shares.strongest + ", " + characterName(text, shares.strongest) + ".";
+    }
+    if (guesses && guesses.length) {
+      out += " Top guesses: " + guesses.map(function (g) {
+        return g.word + " " + percent(g.probability);
+      }).join(", ") + ".";
+    }
+    return out;
+  }
+
   /** A colour-scale legend: the ramp from no connection to the output's largest connection. */
   function legend() {
     var box = element("div", "memo-legend");
@@ -83,7 +116,8 @@
    *   length     characters shown (default: all); positions are clamped to them
    *   initial    the output index selected at first and by reset
    * view.addPanel(spec, parent) adds a panel; spec:
-   *   key        data-model of the panel ("gru", "published-gru")
+   *   key        data-model of the panel (a model's key, or "published-" + key for the original's)
+   *   colour     the model's colour class (Memo.colourClass), for our models' panels
    *   title      heading; note: a line under it (optional)
    *   rows       decoded connectivity rows (Memo.decodeRows)
    *   target(i)  -> {word, note} the word the output at i asks for
@@ -133,14 +167,19 @@
     }
 
     view.addPanel = function (spec, parent) {
-      var panel = element("div", "memo-panel");
+      var panel = element("div", "memo-panel" + (spec.colour ? " " + spec.colour : ""));
       panel.setAttribute("data-model", spec.key);
       var head = element("div", "memo-panel-head");
-      head.appendChild(element("h4", "memo-panel-title", spec.title));
+      head.appendChild(Memo.heading(figure, "memo-panel-title", spec.title));
       if (spec.note) head.appendChild(element("span", "memo-panel-note", spec.note));
       panel.appendChild(head);
       var drawn = drawText(spec);
       panel.appendChild(drawn.box);
+      // What the shading shows, in words and numbers, for screen readers (updated with the selection).
+      var summary = element("p", "memo-summary visually-hidden");
+      summary.id = (figure.id || "memo-passage") + "-" + spec.key + "-summary";
+      drawn.box.setAttribute("aria-describedby", summary.id);
+      panel.appendChild(summary);
       var prediction = element("div", "memo-prediction");
       var target = null;
       if (!spec.compact) {
@@ -152,7 +191,9 @@
       prediction.appendChild(list);
       panel.appendChild(prediction);
       (parent || body).appendChild(panel);
-      var entry = { spec: spec, element: panel, chars: drawn.chars, text: drawn.box, target: target, list: list };
+      var entry = {
+        spec: spec, element: panel, chars: drawn.chars, text: drawn.box, target: target, list: list, summary: summary,
+      };
       panels.push(entry);
       wire(drawn.box);
       if (view.selected >= 0) paint(entry, view.selected);
@@ -185,8 +226,10 @@
         entry.target.appendChild(element("b", "memo-target-word", wanted.word || "–"));
         if (wanted.note) entry.target.appendChild(element("span", "memo-target-note", " " + wanted.note));
       }
+      var guesses = entry.spec.top(index) || [];
+      entry.summary.textContent = describe(entry.spec.title, text, row, index, wanted.word, guesses);
       entry.list.textContent = "";
-      (entry.spec.top(index) || []).forEach(function (guess) {
+      guesses.forEach(function (guess) {
         var item = element("li");
         item.setAttribute("data-word", guess.word);
         item.setAttribute("data-probability", String(guess.probability));
@@ -338,6 +381,7 @@
     return {
       key: key,
       title: modelName(key),
+      colour: Memo.colourClass(key),
       rows: rows,
       target: function (i) {
         var w = wordAt(passage.text, i);
@@ -385,6 +429,7 @@
   Memo.PassageView = {
     create: create,
     fragment: fragment,
+    describe: describe,
     legend: legend,
     ourPanel: ourPanel,
     publishedPanel: publishedPanel,

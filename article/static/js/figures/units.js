@@ -1,5 +1,7 @@
-/* units.js: diagrams of the three recurrent units (the original's figure 3), drawn from their equations,
- * with a selector. No data file. Option: data-unit (nlstm | lstm | gru, the one shown first).
+/* units.js: the recurrent unit of each model of the manifest, with a selector (the original's figure 3).
+ * A unit it knows (the manifest's `unit`, else the model's key: nlstm, lstm, gru) is drawn as a diagram
+ * from its equations; any other is named with the file that holds its equations, build/units/<unit>.py.
+ * No data file. Option: data-unit (a model's key or unit, the one shown first; default the first model).
  *
  * Boxes are learned layers (σ: sigmoid, tanh, or linear), circles elementwise operations (×, +, 1−),
  * arrows the flow of one time step. The Nested LSTM is drawn as an LSTM whose memory update is an inner
@@ -319,13 +321,53 @@
     return p;
   }
 
-  var UNITS = [
-    { key: "nlstm", name: "Nested LSTM", draw: nlstm },
-    { key: "lstm", name: "LSTM", draw: lstm },
-    { key: "gru", name: "GRU", draw: gru },
-  ];
+  // The diagrams this figure draws, by unit (the name of its file in build/units/).
+  var DIAGRAMS = { nlstm: nlstm, lstm: lstm, gru: gru };
+
+  /** One view: the unit's diagram, equations and description, or where its equations are. */
+  function view(entry) {
+    var box = element("div", "memo-unit-view");
+    box.setAttribute("data-unit", entry.unit);
+    box.setAttribute("data-model", entry.key);
+    if (!entry.draw) {
+      box.appendChild(
+        element(
+          "p",
+          "memo-units-missing",
+          "No diagram for " + entry.name + "; its equations are in build/units/" + entry.unit + ".py."
+        )
+      );
+      return box;
+    }
+    var result = entry.draw();
+    var scroll = element("div", "memo-unit-scroll");
+    result.svg.setAttribute("data-unit", entry.unit);
+    scroll.appendChild(result.svg);
+    box.appendChild(scroll);
+    var equations = element("div", "memo-units-equations");
+    equations.setAttribute("role", "group");
+    equations.setAttribute("aria-label", entry.name + " equations");
+    result.equations.forEach(function (line) {
+      equations.appendChild(formula(line));
+    });
+    box.appendChild(equations);
+    box.appendChild(element("p", "memo-units-description", result.description));
+    return box;
+  }
 
   Memo.register("units", function (figure) {
+    var models = Memo.models();
+    if (!models.length) throw new Error("the page has no models");
+    var entries = models.map(function (m, i) {
+      var unit = String(m.unit || m.key);
+      return {
+        key: m.key,
+        name: m.name || m.key,
+        unit: unit,
+        colour: Memo.colourClass(m.key, i),
+        draw: Object.prototype.hasOwnProperty.call(DIAGRAMS, unit) ? DIAGRAMS[unit] : null,
+      };
+    });
     var body = figure.querySelector(".figure-body");
     body.classList.add("memo-fig"); // figures.css styles only bodies with this class
     body.textContent = "";
@@ -335,53 +377,50 @@
     var stage = element("div", "memo-units-stage");
     body.appendChild(stage);
     var drawn = {};
-    var buttons = UNITS.map(function (unit, i) {
-      var b = Memo.button("memo-unit", unit.name);
-      b.setAttribute("data-unit", unit.key);
+    var buttons = entries.map(function (entry, i) {
+      var b = Memo.button("memo-unit " + entry.colour, entry.name);
+      b.setAttribute("data-model", entry.key);
+      b.setAttribute("data-unit", entry.unit);
       b.setAttribute("aria-pressed", "false");
       b.addEventListener("click", function () {
-        show(unit.key);
+        show(entry);
       });
       b.addEventListener("keydown", function (event) {
         var step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
         if (!step) return;
         event.preventDefault();
-        var next = UNITS[(i + step + UNITS.length) % UNITS.length];
-        show(next.key);
-        buttons[UNITS.indexOf(next)].focus();
+        var next = (i + step + entries.length) % entries.length;
+        show(entries[next]);
+        buttons[next].focus();
       });
       bar.appendChild(b);
       return b;
     });
 
-    function show(key) {
-      UNITS.forEach(function (unit, i) {
-        buttons[i].setAttribute("aria-pressed", String(unit.key === key));
-        if (unit.key === key && !drawn[key]) {
-          var result = unit.draw();
-          var box = element("div", "memo-unit-view");
-          box.setAttribute("data-unit", key);
-          var scroll = element("div", "memo-unit-scroll");
-          result.svg.setAttribute("data-unit", key);
-          scroll.appendChild(result.svg);
-          box.appendChild(scroll);
-          var equations = element("div", "memo-units-equations");
-          equations.setAttribute("aria-label", unit.name + " equations");
-          result.equations.forEach(function (line) {
-            equations.appendChild(formula(line));
-          });
-          box.appendChild(equations);
-          box.appendChild(element("p", "memo-units-description", result.description));
-          stage.appendChild(box);
-          drawn[key] = box;
+    function show(shown) {
+      entries.forEach(function (entry, i) {
+        var on = entry === shown;
+        buttons[i].setAttribute("aria-pressed", String(on));
+        if (on && !drawn[entry.key]) {
+          drawn[entry.key] = view(entry);
+          stage.appendChild(drawn[entry.key]);
         }
-        if (drawn[unit.key]) drawn[unit.key].hidden = unit.key !== key;
+        if (drawn[entry.key]) drawn[entry.key].hidden = !on;
       });
-      figure.setAttribute("data-unit", key);
+      figure.setAttribute("data-unit", shown.unit);
+      figure.setAttribute("data-model", shown.key);
     }
 
     var first = figure.getAttribute("data-unit");
-    show(UNITS.some(function (u) { return u.key === first; }) ? first : UNITS[0].key);
+    show(
+      entries.filter(function (entry) {
+        return entry.key === first;
+      })[0] ||
+        entries.filter(function (entry) {
+          return entry.unit === first;
+        })[0] ||
+        entries[0]
+    );
     body.appendChild(
       element(
         "p",

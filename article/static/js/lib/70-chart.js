@@ -1,0 +1,242 @@
+/* 70-chart.js: Memo.LineChart, the small SVG line chart that accuracy.js and curves.js draw with, and
+ * what the chart figures share. It defines helpers only, which the figures use inside their init functions.
+ *
+ *   var chart = Memo.LineChart.create(container, {xLabel, yLabel, height, xLog, xFormat, yFormat,
+ *                                                 xDomain, yDomain, xInteger, xZero, xLabelShort, label});
+ *   chart.draw(series)   series: [{id, label, className, points: [[x, y], ...], dash, thin, faded,
+ *                                  markers, swatch}]; y null = a gap
+ *   chart.set(options)   change options (then draw again)
+ * Draws at the container's width (redrawn when it changes), a tooltip (textContent only) for the point
+ * nearest the pointer or, with the chart focused, the arrow keys.
+ * Also what the chart figures share: begin(figure, defaultSrc) (the body, data-src, the data and
+ * data/published.json), swatch and swatchLabel (legend entries), toggle, choice and modelToggles
+ * (controls), added by 72-chart-controls.js. A model's series take its colour class, Memo.colourClass
+ * (50-colours.js).
+ */
+(function () {
+  "use strict";
+
+  var Memo = window.Memo;
+  if (!Memo) return;
+
+  var svg = Memo.svg;
+  var element = Memo.element;
+
+  /** Round ticks covering [a, b], about `count` of them. */
+  function linearTicks(a, b, count) {
+    var span = b - a;
+    if (!(span > 0)) return [a];
+    var step = Math.pow(10, Math.floor(Math.log10(span / count)));
+    var err = span / count / step;
+    if (err >= 7.5) step *= 10;
+    else if (err >= 3.5) step *= 5;
+    else if (err >= 1.5) step *= 2;
+    var ticks = [];
+    for (var v = Math.ceil(a / step - 1e-9) * step; v <= b + step * 1e-9; v += step) ticks.push(Math.round(v / step) * step);
+    return ticks;
+  }
+
+  function logTicks(a, b) {
+    var ticks = [];
+    var lo = Math.floor(Math.log10(a));
+    var hi = Math.ceil(Math.log10(b));
+    var mults = hi - lo <= 2 ? [1, 2, 5] : [1];
+    for (var e = lo; e <= hi; e++) {
+      mults.forEach(function (m) {
+        var v = m * Math.pow(10, e);
+        if (v >= a * (1 - 1e-9) && v <= b * (1 + 1e-9)) ticks.push(v);
+      });
+    }
+    return ticks;
+  }
+
+  function defaultFormat(v) {
+    if (Math.abs(v) >= 10000) return Math.round(v).toLocaleString("en");
+    return String(Math.round(v * 1000) / 1000);
+  }
+
+  /** A short sample of a series' line style, for legends (an inline SVG). */
+  function swatch(className, dash, options) {
+    options = options || {};
+    var box = element("span", "memo-swatch");
+    box.setAttribute("aria-hidden", "true");
+    var s = svg("svg", { viewBox: "0 0 26 10", preserveAspectRatio: "none" }, box);
+    svg("line", {
+      x1: 1, x2: 25, y1: 5, y2: 5,
+      class: "memo-series " + (className || "") + (options.thin ? " memo-thin" : "") + (options.faded ? " memo-faded" : ""),
+      "stroke-dasharray": dash || null,
+    }, s);
+    if (options.markers) svg("circle", { cx: 13, cy: 5, r: 2.6, class: "memo-marker " + (className || "") }, s);
+    return box;
+  }
+
+  function create(container, options) {
+    options = options || {};
+    var wrap = element("div", "memo-chart");
+    container.appendChild(wrap);
+    var root = svg("svg", { role: "img", tabindex: "0" }, wrap);
+    // What the lines show, in numbers, for screen readers: each series' first and last value.
+    var summary = element("p", "memo-summary visually-hidden");
+    summary.id = "memo-chart-summary-" + Math.random().toString(36).slice(2);
+    root.setAttribute("aria-describedby", summary.id);
+    wrap.appendChild(summary);
+    var tooltip = element("div", "memo-tooltip");
+    tooltip.hidden = true;
+    wrap.appendChild(tooltip);
+    // What 71-chart-hover.js reads too: the options (chart.set changes them), the series drawn, their
+    // geometry (scales and margins; null before the first draw) and the x the tooltip shows (null: none).
+    var chart = { element: wrap, svg: root, tooltip: tooltip, options: options, series: [], geometry: null, hoverX: null };
+
+    chart.set = function (changes) {
+      for (var k in changes) options[k] = changes[k];
+    };
+
+    function domainOf(axis) {
+      var lo = Infinity;
+      var hi = -Infinity;
+      chart.series.forEach(function (s) {
+        s.points.forEach(function (p) {
+          var v = p[axis];
+          if (v == null || !isFinite(v)) return;
+          if (axis === 0 && options.xLog && !(v > 0)) return;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        });
+      });
+      if (!isFinite(lo)) return [0, 1];
+      return [lo, hi];
+    }
+
+    chart.draw = function (list) {
+      if (list) chart.series = list;
+      var width = Math.max(280, Math.min(1000, wrap.clientWidth || container.clientWidth || 640));
+      var height = options.height || Math.round(Math.max(220, Math.min(340, width * 0.55)));
+      var m = { left: width < 480 ? 46 : 56, right: 14, top: 12, bottom: 44 };
+      var xd = options.xDomain ? options.xDomain.slice() : domainOf(0);
+      var yd = options.yDomain ? options.yDomain.slice() : domainOf(1);
+      if (options.xLog) {
+        xd[0] = Math.max(xd[0], 1e-9);
+        if (!(xd[1] > xd[0])) xd[1] = xd[0] * 10;
+      } else {
+        if (options.xZero && xd[0] > 0 && xd[0] < 0.2 * xd[1]) xd[0] = 0;
+        if (xd[1] === xd[0]) xd[1] = xd[0] + 1;
+      }
+      if (yd[1] === yd[0]) yd[1] = yd[0] + 1;
+      if (!options.yDomain) {
+        var pad = (yd[1] - yd[0]) * 0.04;
+        yd = [yd[0] - pad, yd[1] + pad];
+      }
+      var plotW = width - m.left - m.right;
+      var plotH = height - m.top - m.bottom;
+      var sx = options.xLog
+        ? function (v) {
+            return m.left + ((Math.log10(Math.max(v, xd[0])) - Math.log10(xd[0])) / (Math.log10(xd[1]) - Math.log10(xd[0]))) * plotW;
+          }
+        : function (v) {
+            return m.left + ((v - xd[0]) / (xd[1] - xd[0])) * plotW;
+          };
+      var sy = function (v) {
+        return m.top + (1 - (v - yd[0]) / (yd[1] - yd[0])) * plotH;
+      };
+      chart.geometry = { sx: sx, sy: sy, m: m, width: width, height: height, xd: xd, yd: yd, plotW: plotW, plotH: plotH };
+      var xFormat = options.xFormat || defaultFormat;
+      var yFormat = options.yFormat || defaultFormat;
+
+      root.textContent = "";
+      root.setAttribute("viewBox", "0 0 " + width + " " + height);
+      root.setAttribute("width", width);
+      root.setAttribute("height", height);
+      if (options.label) {
+        svg("title", {}, root).textContent = options.label;
+        root.setAttribute("aria-label", options.label);
+      }
+      var clipId = "memo-clip-" + Math.random().toString(36).slice(2);
+      var clip = svg("clipPath", { id: clipId }, svg("defs", {}, root));
+      svg("rect", { x: m.left - 3, y: m.top - 3, width: plotW + 6, height: plotH + 6 }, clip);
+
+      var grid = svg("g", { class: "memo-grid" }, root);
+      var axis = svg("g", { class: "memo-axis" }, root);
+      var xticks = options.xLog ? logTicks(xd[0], xd[1]) : linearTicks(xd[0], xd[1], Math.max(3, Math.floor(plotW / 80)));
+      if (options.xInteger) xticks = xticks.filter(function (v) { return Math.round(v) === v; });
+      var yticks = linearTicks(yd[0], yd[1], Math.max(3, Math.floor(plotH / 45)));
+      xticks.forEach(function (v) {
+        var x = sx(v);
+        svg("line", { x1: x, x2: x, y1: m.top, y2: m.top + plotH }, grid);
+        var t = svg("text", { x: x, y: m.top + plotH + 16, "text-anchor": "middle" }, axis);
+        t.textContent = xFormat(v);
+      });
+      yticks.forEach(function (v) {
+        var y = sy(v);
+        svg("line", { x1: m.left, x2: m.left + plotW, y1: y, y2: y }, grid);
+        var t = svg("text", { x: m.left - 6, y: y + 4, "text-anchor": "end" }, axis);
+        t.textContent = yFormat(v);
+      });
+      svg("line", { x1: m.left, x2: m.left + plotW, y1: m.top + plotH, y2: m.top + plotH }, axis);
+      svg("line", { x1: m.left, x2: m.left, y1: m.top, y2: m.top + plotH }, axis);
+      if (options.xLabel) {
+        var xl = svg("text", { x: m.left + plotW / 2, y: height - 6, "text-anchor": "middle", class: "memo-axis-title" }, axis);
+        xl.textContent = width < 520 && options.xLabelShort ? options.xLabelShort : options.xLabel;
+      }
+      if (options.yLabel) {
+        var yl = svg("text", {
+          x: 0, y: 0, "text-anchor": "middle", class: "memo-axis-title",
+          transform: "translate(12," + (m.top + plotH / 2) + ") rotate(-90)",
+        }, axis);
+        yl.textContent = options.yLabel;
+      }
+
+      var lines = svg("g", { "clip-path": "url(#" + clipId + ")" }, root);
+      chart.series.forEach(function (s) {
+        var d = "";
+        var pen = false;
+        s.points.forEach(function (p) {
+          if (p[1] == null || !isFinite(p[1]) || (options.xLog && !(p[0] > 0))) {
+            pen = false;
+            return;
+          }
+          d += (pen ? "L" : "M") + sx(p[0]).toFixed(1) + "," + sy(p[1]).toFixed(1);
+          pen = true;
+        });
+        var cls = "memo-series " + (s.className || "") + (s.thin ? " memo-thin" : "") + (s.faded ? " memo-faded" : "");
+        svg("path", { d: d, class: cls, "stroke-dasharray": s.dash || null, "data-series": s.id }, lines);
+        if (s.markers) {
+          s.points.forEach(function (p) {
+            if (p[1] == null || (options.xLog && !(p[0] > 0))) return;
+            svg("circle", { cx: sx(p[0]), cy: sy(p[1]), r: 2.6, class: "memo-marker " + (s.className || "") }, lines);
+          });
+        }
+      });
+      summary.textContent = describe(chart.series);
+      chart.guide = svg("line", { class: "memo-guide", y1: m.top, y2: m.top + plotH, x1: -10, x2: -10 }, root);
+      chart.dots = svg("g", {}, root);
+      if (chart.hoverX != null) chart.show(chart.hoverX);
+    };
+
+    /** "GRU, top-1: 2.1% at letters seen: 0, 45.3% at letters seen: 12." for every series drawn. */
+    function describe(list) {
+      var fx = options.tooltipX || options.xFormat || defaultFormat;
+      var fy = options.tooltipY || options.yFormat || defaultFormat;
+      var at = function (p) {
+        return fy(p[1]) + " at " + (options.xName ? options.xName + " " : "") + fx(p[0]);
+      };
+      var lines = list.map(function (s) {
+        var shown = s.points.filter(function (p) {
+          return p[1] != null && isFinite(p[1]) && !(options.xLog && !(p[0] > 0));
+        });
+        if (!shown.length) return s.label + ": no values.";
+        var first = shown[0];
+        var last = shown[shown.length - 1];
+        return s.label + ": " + at(first) + (shown.length > 1 ? ", " + at(last) : "") + ".";
+      });
+      return lines.length ? lines.join(" ") : "No series shown.";
+    }
+
+    Memo.LineChart.hover(chart); // 71-chart-hover.js
+    Memo.onWidthChange(wrap, function () {
+      if (chart.geometry) chart.draw();
+    });
+    return chart;
+  }
+
+  Memo.LineChart = { create: create, swatch: swatch, linearTicks: linearTicks, defaultFormat: defaultFormat };
+})();

@@ -1,0 +1,56 @@
+/* 80-registry.js: the figure registry. A figure script calls Memo.register(kind, init); js/start.js,
+ * the page's last script, calls Memo.startFigures() once the manifest is there, which runs init(figure,
+ * Memo) once per <figure data-figure="kind"> (and at once for a kind registered later). A figure whose
+ * init throws, or returns a Promise that rejects, says so in its status line.
+ */
+(function () {
+  "use strict";
+
+  var Memo = window.Memo;
+
+  var registry = {};
+  var started = false;
+
+  function statusOf(figure) {
+    var status = figure.querySelector(".memo-status");
+    if (!status) {
+      status = Memo.element("p", "memo-status");
+      status.setAttribute("role", "status");
+      (figure.querySelector(".figure-body") || figure).appendChild(status);
+    }
+    return status;
+  }
+
+  function initialise(kind) {
+    var figures = document.querySelectorAll('figure[data-figure="' + kind + '"]');
+    Array.prototype.forEach.call(figures, function (figure) {
+      if (figure.memoInitialised) return;
+      figure.memoInitialised = true;
+      try {
+        var result = registry[kind](figure, Memo);
+        if (result && typeof result.catch === "function") result.catch(fail);
+      } catch (error) {
+        fail(error);
+      }
+      function fail(error) {
+        console.error("memo: figure " + kind + " failed", error);
+        var body = figure.querySelector(".figure-body");
+        if (body) body.setAttribute("data-state", "error");
+        statusOf(figure).textContent = "This figure could not be drawn: " + (error && error.message ? error.message : error);
+      }
+    });
+  }
+
+  /** Memo.register(kind, init): init(figure, Memo) once per <figure data-figure="kind">, after the DOM is ready. */
+  Memo.register = function (kind, init) {
+    registry[kind] = init;
+    if (started) initialise(kind);
+  };
+
+  /** Memo.startFigures(): initialise the figures of every kind registered, and from now on of any kind
+   * registered later. */
+  Memo.startFigures = function () {
+    started = true;
+    Object.keys(registry).forEach(initialise);
+  };
+})();

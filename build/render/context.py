@@ -1,0 +1,131 @@
+"""The article's names: everything its Jinja2 expressions can use (article/README.md lists them), read
+from the run's results.json, the site's manifest, passage data and the original's published reference.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from build import profiles
+from build.render.errors import RenderError
+from build.run_files import RESULTS, decode_lower_triangle
+
+
+def share_before_word(text: str, row: np.ndarray, index: int) -> float:
+    """The fraction of position `index`'s connectivity on characters before its word (its space included)."""
+    start = text.rfind(" ", 0, index + 1)
+    total = float(row[: index + 1].sum())
+    return float(row[:start].sum()) / total if total > 0 else 0.0
+
+
+def comparison(results: dict, recipe: dict) -> dict:
+    """How this run's setting compares with the original's, fact by fact, from the run's own results.
+
+    `same` says, per fact, whether the run matches the original's recipe; `comparable` is true only when
+    every one does, which is when the article may set our numbers beside the published ones as one
+    experiment. `differences` names the facts that differ, in the article's order.
+    """
+    models = results["models"]
+    training = results["training"]
+    evaluation = results.get("evaluation", {})
+    same = {
+        "corpus": results["corpus"] == recipe["corpus"],
+        # a model the original did not have (no layers in its recipe) is sized by its units alone
+        "sizes": all(
+            m["units"] == recipe["units"] and m["layers"] == recipe["layers"].get(m["key"], m["layers"])
+            for m in models
+        )
+        and training["embedding"] == recipe["embedding"]
+        and training["vocab_size"] - 2 == recipe["vocabulary"],
+        "training": training["steps"] == recipe["steps"]
+        and training["batch_size"] == recipe["batch_size"]
+        and training["learning_rate"] == recipe["learning_rate"],
+        "init": training.get("init") == recipe["init"],
+        "test": evaluation.get("observations") is None,
+    }
+    epochs = training["steps"] * training["batch_size"] / results["dataset"]["stats"]["train_observations"]
+    return {
+        "same": same,
+        "comparable": all(same.values()),
+        "differences": [fact for fact, matches in same.items() if not matches],
+        # The original's sizes trained for under a tenth of an epoch (paper-shapes): not trained at all.
+        "untrained_paper_sizes": same["sizes"] and epochs < 0.1,
+    }
+
+
+class PassageData:
+    """The precomputed passage files of site/data/passages/, each read once, and the published P1."""
+
+    def __init__(self, site: Path, published: dict) -> None:
+        self.site = site
+        self.published = published
+        self.passages: dict[str, dict] = {}
+        self.vocab: list[str] = []
+
+    def passage(self, passage_id: str) -> dict:
+        if passage_id not in self.passages:
+            path = self.site / "data" / "passages" / f"{passage_id}.json"
+            if not path.exists():
+                raise RenderError(f"share_before_word: no passage {passage_id!r} ({path} missing)")
+            self.passages[passage_id] = json.loads(path.read_text())
+        return self.passages[passage_id]
+
+    def share_before_word(self, passage_id: str, key: str, index: int) -> float:
+        """Our model `key`'s share of position `index`'s connectivity before the current word."""
+        data = self.passage(passage_id)
+        if key not in data["models"]:
+            raise RenderError(f"share_before_word: passage {passage_id!r} has no model {key!r}")
+        rows = decode_lower_triangle(data["models"][key]["connectivity"])
+        return share_before_word(data["text"], rows[index], index)
+
+    def published_share_before_word(self, key: str, index: int) -> float:
+        """The same share for the original's model `key` on its published P1 data."""
+        text = self.published["passage"]["text"]
+        rows = decode_lower_triangle(self.published["passage"]["models"][key]["connectivity"])
+        return share_before_word(text, rows[index], index)
+
+    def target(self, passage_id: str, index: int) -> str | None:
+        """The word the passage's position `index` belongs to, or None when it is not in the vocabulary
+        (the targets are the passage's, whichever models it shows)."""
+        word_id = self.passage(passage_id)["targets"][index]
+        if word_id < 0:
+            return None
+        self.vocab = self.vocab or json.loads((self.site / "data" / "vocab.json").read_text())
+        return self.vocab[word_id]
+
+
+def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
+    """Every name the article's Jinja2 expressions can use (article/README.md lists them)."""
+    results = json.loads((profile.run_dir / RESULTS).read_text())
+    published = json.loads((site / "data" / "published.json").read_text())
+    described = {entry["key"]: entry for entry in manifest["models"]}
+    model_list = [{**described.get(m["key"], {}), **m} for m in results["models"]]
+    data = PassageData(site, published)
+    compared = [m for m in model_list if m["key"] in published["results"]]
+    return {
+        "models": {m["key"]: m for m in model_list},
+        "model_list": model_list,
+        # ours that the original also trained (the only ones set beside its numbers), and the others
+        "compared": compared,
+        "unpublished": [m for m in model_list if m["key"] not in published["results"]],
+        "all_original": len(compared) == len(model_list) == len(published["results"]),
+        "original_models": [
+            {"key": key, "name": model["name"]} for key, model in published["passage"]["models"].items()
+        ],
+        "baseline": results["baseline"],
+        "dataset": {**results["dataset"]["stats"], **results["dataset"]["recipe"]},
+        "training": results["training"],
+        "evaluation": results.get("evaluation", {}),
+        "published": published,
+        "original": published["recipe"],
+        "profile": profile.name,
+        "corpus": results["corpus"],
+        **comparison(results, published["recipe"]),
+        "manifest": manifest,
+        "share_before_word": data.share_before_word,
+        "published_share_before_word": data.published_share_before_word,
+        "passage_target": data.target,
+    }

@@ -1,0 +1,88 @@
+"""Page assembly: the article rendered into article/templates/index.html.j2 with the page's own names
+(title, date, repository, scripts, stylesheets, reproduce commands), written to site/index.html beside the
+static files, the vendored runtime, the file:// wrappers and the social preview image."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import jinja2
+
+from build import og_image, profiles, site_assets
+from build import passages as passage_stage
+from build.render import provenance
+from build.render.article import render_article
+from build.render.citations import read_bibliography
+from build.render.context import context
+from build.render.errors import RenderError
+from build.render.template import environment
+from build.run_files import ARTICLE_DIR, site_dir, write_if_changed
+
+
+def _print_last(name: str) -> tuple[bool, str]:
+    return (name == "print.css", name)
+
+
+def render(profile: profiles.Profile) -> Path:
+    """site/index.html from the article, the run's results and site/data (reads files only)."""
+    site = site_dir()
+    manifest = json.loads((site / "data" / "manifest.json").read_text())
+    scripts = site_assets.copy_static(ARTICLE_DIR / "static", site)
+    site_assets.vendor(site)
+    site_assets.wrap_all(site)
+
+    names = context(profile, site, manifest)
+    bib_path = profiles.relative_to_root(ARTICLE_DIR / "references.bib")
+    bibliography = read_bibliography(bib_path)
+    keys = tuple(m.key for m in profile.models)
+    article = render_article(profiles.relative_to_root(ARTICLE_DIR / "index.md"), names, keys, bibliography)
+    title = article.meta.get("title", "Visualizing memorization in RNNs")
+    # `Repository:` and `URL:` in the article's metadata win; otherwise the git remote and its Pages site.
+    repository = article.meta.get("repository") or provenance.repository_url()
+    site_url = article.meta.get("url") or provenance.pages_url(repository)
+    site_url = site_url and site_url.rstrip("/") + "/"
+    preview = None
+    if article.hero:
+        hero = {"model": names["model_list"][0]["key"], **article.hero}  # the first model unless it names one
+        hero_model = names["models"].get(hero["model"], {}).get("name", "")
+        preview = og_image.write(site, title, hero, hero_model).name
+    page = environment(jinja2.FileSystemLoader(ARTICLE_DIR / "templates"), autoescape=True)
+    html_page = page.get_template("index.html.j2").render(
+        **names,
+        article=article,
+        title=title,
+        date=provenance.commit_date(),
+        manifest_json=json.dumps(manifest, separators=(",", ":")).replace("</", "<\\/"),
+        scripts=scripts,
+        # print.css last, so that its @media print rules override the screen styles they adjust
+        stylesheets=sorted((p.name for p in (ARTICLE_DIR / "static").glob("*.css")), key=_print_last),
+        repository=repository,
+        site_url=site_url,
+        preview=preview and (site_url or "") + preview,
+        citation_authors=provenance.citation_authors(article.meta.get("authors", "")),
+        reproduce=provenance.reproduce_commands(profile, repository, manifest.get("commit")),
+    )
+    target = site / "index.html"
+    write_if_changed(target, html_page)
+    (site / ".nojekyll").touch()
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Render the article into site/index.html.")
+    profiles.add_arguments(parser)
+    profile = profiles.from_arguments(parser.parse_args())
+    try:
+        target = render(profile)
+    except (
+        RenderError,
+        passage_stage.PassageError,
+        site_assets.AssetError,
+        og_image.OgImageError,
+        FileNotFoundError,
+    ) as error:
+        sys.exit(f"error: {error}")
+    print(f"{target}: written")

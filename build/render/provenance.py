@@ -1,0 +1,92 @@
+"""Where the page comes from, for its byline, meta tags and reproduce box: the commit's date, the
+repository's web address (from its git remote) and GitHub Pages address, the authors as citation tags,
+and the commands that rebuild the page."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from build import profiles
+
+
+def commit_date() -> str:
+    """The date of the commit the site is built from (not today's: the same inputs give the same page)."""
+    try:
+        done = subprocess.run(
+            ["git", "log", "-1", "--format=%cs"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=profiles.ROOT,
+        )
+        return done.stdout.strip() or "unknown"
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _git(root: Path, *arguments: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *arguments], capture_output=True, text=True, check=True, cwd=root)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip() or None
+
+
+_SCP_LIKE = re.compile(r"^(?:[^@/:]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")  # git@github.com:owner/repo.git
+
+
+def web_url(remote: str) -> str | None:
+    """The web address of a git remote URL (https, ssh, git or scp-like `git@host:owner/repo.git`), with
+    any user name or token and the `.git` left out; None for a local path."""
+    remote = remote.strip()
+    parts = urlsplit(remote)
+    if parts.scheme in ("http", "https", "ssh", "git", "git+ssh") and parts.hostname:
+        host, path = parts.hostname, parts.path
+        if parts.scheme in ("http", "https") and parts.port:
+            host += f":{parts.port}"
+        scheme = "http" if parts.scheme == "http" else "https"
+    elif "://" not in remote and (match := _SCP_LIKE.match(remote)):
+        host, path, scheme = match["host"], match["path"], "https"
+    else:
+        return None
+    path = path.strip("/").removesuffix(".git")
+    return f"{scheme}://{host}/{path}" if path else None
+
+
+def repository_url(root: Path = profiles.ROOT) -> str | None:
+    """The web address of the checkout's repository: its `origin` remote, else its first remote."""
+    names = (_git(root, "remote") or "").split()
+    if not names:
+        return None
+    remote = _git(root, "remote", "get-url", "origin" if "origin" in names else names[0])
+    return web_url(remote) if remote else None
+
+
+def pages_url(repository: str | None) -> str | None:
+    """Where GitHub Pages serves a github.com repository's site (what `make deploy` and the deploy
+    workflow publish to); None for other hosts, whose address the article's `URL:` gives."""
+    match = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+)", repository or "")
+    if not match:
+        return None
+    owner, name = match.groups()
+    if name.lower() == f"{owner.lower()}.github.io":
+        return f"https://{owner.lower()}.github.io/"
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
+def citation_authors(authors: str) -> list[str]:
+    """The names of an `Authors:` line ("A (role); B"): one per `;`, roles in parentheses left out."""
+    names = (re.sub(r"\([^)]*\)", "", part).strip() for part in authors.split(";"))
+    return [name for name in names if name]
+
+
+def reproduce_commands(profile: profiles.Profile, repository: str | None, commit: str | None) -> list[str]:
+    """The shell commands that rebuild this page from scratch: clone, check out the commit, make."""
+    commands = [f"git clone {repository or '<this repository>'} memorization-rnns", "cd memorization-rnns"]
+    if commit:
+        commands.append(f"git checkout {commit.removesuffix('-dirty')}")
+    make = " ".join(["make article", f"PROFILE={profile.name}", *profiles.make_variables(profile)])
+    return [*commands, make]

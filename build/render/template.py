@@ -1,0 +1,100 @@
+"""Jinja2 for the article and the page: the environment, its filters, and expansion with `file:line` errors.
+
+The article's Markdown is a Jinja2 template over the build's numbers (build/render/context.py), so no
+number is typed by hand; the page around it is article/templates/index.html.j2.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import jinja2
+
+from build.render.errors import RenderError
+
+
+def percent(value: float, digits: int = 1) -> str:
+    return f"{100 * value:.{digits}f}%"
+
+
+def duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def size(count: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    raise AssertionError("unreachable")
+
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def spelled(number: int) -> str:
+    """A small count as a word (`3 | spelled` -> `three`), larger ones in digits."""
+    return NUMBER_WORDS[number] if 0 <= number < len(NUMBER_WORDS) else f"{number:,}"
+
+
+def and_join(items: Iterable[object], separator: str = ", ", last: str = " and ") -> str:
+    """`A, B and C` (`and_join(', the ', ' and the ')` -> `A, the B and the C`); one item alone."""
+    words = [str(item) for item in items]
+    return separator.join(words[:-1]) + last + words[-1] if len(words) > 1 else "".join(words)
+
+
+def group_by(items: Iterable[dict], *attributes: str) -> list[list[dict]]:
+    """The items grouped by the values of the dotted `attributes` (missing ones count as none), in the
+    order each group first appears (Jinja2's own groupby sorts the groups)."""
+    groups: dict[tuple, list[dict]] = {}
+    for item in items:
+        key = tuple(_dotted(item, attribute) for attribute in attributes)
+        groups.setdefault(key, []).append(item)
+    return list(groups.values())
+
+
+def _dotted(item: object, attribute: str) -> object:
+    for part in attribute.split("."):
+        item = item.get(part) if isinstance(item, dict) else None
+    return item
+
+
+def environment(loader: jinja2.BaseLoader, autoescape: bool) -> jinja2.Environment:
+    """Strict (an unknown name is an error, not an empty string), with the filters the article uses."""
+    env = jinja2.Environment(
+        loader=loader, autoescape=autoescape, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
+    env.filters.update(
+        percent=percent,
+        thousands=lambda value: f"{value:,}",
+        fixed=lambda value, digits=2: f"{value:.{digits}f}",
+        duration=duration,
+        bytes=size,
+        spelled=spelled,
+        and_join=and_join,
+        group_by=group_by,
+    )
+    return env
+
+
+def expand(template: str, names: dict, path: Path, line_of: Callable[[int], int] = lambda line: line) -> str:
+    """The template rendered with `names`; an error names `path` and the line that `line_of` maps the
+    template's line to (the template may be a part of the file, or the file with lines added)."""
+    env = environment(jinja2.BaseLoader(), autoescape=False)
+    try:
+        return env.from_string(template).render(names)
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(f"{path}:{line_of(error.lineno)}: {error.message}") from error
+    except (jinja2.UndefinedError, TypeError, KeyError, ValueError, IndexError) as error:
+        lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == "<template>"]
+        where = f"{path}:{line_of(lines[-1])}" if lines else str(path)
+        raise RenderError(f"{where}: {type(error).__name__}: {error}") from error

@@ -1,0 +1,279 @@
+"""A run's files: where each stage writes, how a file is written and read back, and what made it.
+
+Every stage imports this module and the stages whose data it reads, never another stage to find a file.
+
+    runs/<run>/run.json          what made the run directory (profile settings, file format)
+    runs/<run>/dataset.json      the dataset stage's description: its cache key, recipe and counts
+    runs/<run>/<model>/          training (checkpoint.pt, model.pt, losses.csv), evaluation (eval.json),
+                                 export (export.json and the graphs it names)
+    runs/<run>/baseline.json, results.json   evaluation of the no-context baseline, and of the whole run
+    cache/datasets/<key>.npz     the encoded dataset, shared by every run with the same recipe and corpus
+    site/                        precompute's data (site/data/) and render's page
+
+Files are replaced atomically (a temporary file, then a rename), so a browser, Make or a later stage never
+sees half a file, and an interrupted stage never leaves one behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from build import profiles
+from build.model import Model
+from build.profiles import ModelConfig, Profile
+
+ARTICLE_DIR = profiles.ROOT / "article"
+REFERENCE_DIR = ARTICLE_DIR / "reference"  # the original's published results, shown beside ours
+CHECKPOINT_FORMAT = 1
+
+# The files of a run directory, by the stage that writes them.
+RUN_RECORD = "run.json"
+DATASET_RECORD = "dataset.json"  # dataset
+CHECKPOINT, TRAINED, LOSSES = "checkpoint.pt", "model.pt", "losses.csv"  # train, per model
+EVALUATION = "eval.json"  # evaluate, per model
+BASELINE, RESULTS = "baseline.json", "results.json"  # evaluate, per run
+EXPORT_REPORT = "export.json"  # export, per model
+
+
+def model_dir(profile: Profile, key: str) -> Path:
+    return profile.run_dir / key
+
+
+def dataset_cache(key: str) -> Path:
+    return profiles.CACHE_DIR / "datasets" / f"{key}.npz"
+
+
+def site_dir() -> Path:
+    return Path(os.environ.get("MEMORIZATION_SITE", profiles.ROOT / "site"))
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; renamed over `path` when the block ends without an
+    error, removed when it raises."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def replace_bytes(path: Path, data: bytes) -> None:
+    with replacing(path) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write `text` atomically unless the file already holds it: an unchanged file keeps its mtime, so
+    Make sees that nothing after this stage needs redoing."""
+    if path.exists() and path.read_text() == text:
+        return False
+    replace_bytes(path, text.encode())
+    return True
+
+
+def write_json(payload: dict, path: Path) -> None:
+    replace_bytes(path, (json.dumps(payload, indent=1) + "\n").encode())
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def git_commit() -> str | None:
+    """The checkout's commit, with "-dirty" when its files differ from it (None outside git)."""
+    try:
+        run = {"cwd": profiles.ROOT, "capture_output": True, "text": True, "check": True}
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], **run).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], **run).stdout.strip()  # ignored files aside
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("-dirty" if dirty else "")
+
+
+def versions() -> dict[str, str]:
+    """The versions that decide a run's numbers, recorded beside them."""
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
+
+
+class RunDirError(RuntimeError):
+    """A run directory holds another profile's or another code version's files."""
+
+
+def run_record(profile: Profile) -> dict:
+    """What made a run directory: the format of its files and every setting of its profile but the list
+    of models (each model's own checkpoint records its configuration, so models can be added to a run)."""
+    settings = {k: v for k, v in dataclasses.asdict(profile).items() if k != "models"}
+    return {"format": profiles.RUN_FORMAT, "run": profile.run_name, "profile": settings}
+
+
+def claim_run_dir(profile: Profile) -> Path:
+    """Record in <run>/run.json what makes this run, or check that the run directory was made the same
+    way: files made by another profile, other settings or another code version are never reused."""
+    path = profile.run_dir / RUN_RECORD
+    wanted = json.loads(json.dumps(run_record(profile)))  # tuples as lists, as read back
+    if path.exists():
+        try:
+            found = json.loads(path.read_text())
+        except ValueError:
+            found = {}
+        if isinstance(found, dict) and isinstance(found.get("profile"), dict):
+            # Records written before models could be chosen per run list them; before studies, no variant.
+            found["profile"].pop("models", None)
+            found["profile"].setdefault("variant", "")
+        if found != wanted:
+            old = found.get("profile", {}) if isinstance(found, dict) else {}
+            differ = [k for k in wanted["profile"] if old.get(k) != wanted["profile"][k]]
+            if not isinstance(found, dict) or found.get("format") != profiles.RUN_FORMAT:
+                differ = ["the format of its files (another version of this code)"]
+            raise RunDirError(
+                f"{path}: this run directory was made with other settings ({', '.join(differ) or 'run'}); "
+                f"move or delete {path.parent} (make clean-runs PROFILE=...) to build this run afresh"
+            )
+        return path
+    write_if_changed(path, json.dumps(wanted, indent=1) + "\n")
+    return path
+
+
+def dataset_key(profile: Profile) -> str:
+    """The key of the dataset that the dataset stage described for this profile."""
+    described = profile.run_dir / DATASET_RECORD
+    if not described.exists():
+        raise FileNotFoundError(
+            f"{described}: missing; run `python -m build.dataset --profile {profile.name}`"
+        )
+    return json.loads(described.read_text())["key"]
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is unreadable or belongs to another run; never silently restarted from scratch."""
+
+
+def save_checkpoint(payload: dict, path: Path) -> None:
+    with replacing(path) as temporary:
+        torch.save(payload, temporary)
+
+
+def read_checkpoint(path: Path, expected: dict | None = None) -> dict:
+    """Load a checkpoint and check it against `expected` (fields of its identity); errors name the file
+    and the field."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many kinds for a damaged file
+        raise CheckpointError(
+            f"{path}: unreadable checkpoint ({error}); delete it to train from scratch"
+        ) from error
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path}: not a checkpoint of this build; delete it to train from scratch")
+    for field, wanted in (expected or {}).items():
+        found = payload["identity"].get(field)
+        if found != wanted:
+            raise CheckpointError(
+                f"{path}: made with {field} = {found!r}, but this run has {field} = {wanted!r}; "
+                f"delete {path.parent} to train this model from scratch"
+            )
+    return payload
+
+
+def load_weights(model: Model, weights: dict, path: Path) -> None:
+    """Load a state dict, turning a shape or name mismatch (the model's code changed) into a clear error."""
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as error:
+        raise CheckpointError(
+            f"{path}: its weights do not fit this model ({error}); delete {path.parent} to train it afresh"
+        ) from error
+
+
+def trained_implementation(payload: dict) -> str:
+    """Which implementation of the loss trained a checkpoint ("fused" or "reference", stored under
+    "path"); those written before the fused one existed lack the field and were plain PyTorch."""
+    return payload.get("path", "reference")
+
+
+def load_trained(profile: Profile, key: str, device: torch.device | None = None) -> tuple[Model, dict]:
+    """The final model of a finished training run, checked against the profile and its dataset."""
+    path = model_dir(profile, key) / TRAINED
+    if not path.exists():
+        raise CheckpointError(
+            f"{path}: missing; run `python -m build.train --profile {profile.name} --model {key}`"
+        )
+    payload = read_checkpoint(
+        path,
+        {
+            "profile": profile.name,
+            "corpus": profile.corpus,
+            "model": dataclasses.asdict(profile.model(key)),
+            "dataset": dataset_key(profile),
+        },
+    )
+    model = Model.for_profile(profile, key)
+    load_weights(model, payload["weights"], path)
+    return model.to(device or torch.device("cpu")).eval(), payload
+
+
+def trained_summary(config: ModelConfig, payload: dict) -> dict:
+    """What the results and the manifest say about a trained model: its configuration and its training."""
+    return {
+        "key": config.key,
+        "name": config.name,
+        "unit": config.unit,
+        "units": config.units,
+        "layers": config.layers,
+        "options": config.options,
+        "parameters": payload["parameters"],
+        "steps": payload["step"],
+        "training_seconds": round(payload["elapsed"], 2),
+        "device": payload["device"],
+        "path": trained_implementation(payload),
+        "selected": payload.get("selected"),
+    }
+
+
+def encode_lower_triangle(values: np.ndarray) -> dict:
+    """Row t~ keeps its t~ + 1 values as uint16 fractions of the row's maximum (what the figures show)."""
+    rows = [values[t, : t + 1] for t in range(len(values))]
+    row_max = np.array([row.max() for row in rows], dtype=np.float64)
+    scale = np.where(row_max > 0, row_max, 1.0)
+    quantised = np.concatenate([np.round(row / s * 65535) for row, s in zip(rows, scale, strict=True)])
+    data = base64.b64encode(quantised.astype("<u2").tobytes()).decode("ascii")
+    return {
+        "encoding": "lower-triangular rows, uint16 little-endian, base64; value = row_max * q / 65535",
+        "row_max": [float(f"{m:.8g}") for m in row_max],
+        "data": data,
+    }
+
+
+def decode_lower_triangle(encoded: dict) -> np.ndarray:
+    """The inverse of `encode_lower_triangle` (zeros above the diagonal)."""
+    row_max = np.array(encoded["row_max"])
+    q = np.frombuffer(base64.b64decode(encoded["data"]), dtype="<u2").astype(np.float64)
+    n = len(row_max)
+    out = np.zeros((n, n))
+    offset = 0
+    for t in range(n):
+        out[t, : t + 1] = q[offset : offset + t + 1] / 65535 * row_max[t]
+        offset += t + 1
+    return out

@@ -1,0 +1,126 @@
+"""Profiles: Make's plan of a run and its one-line refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from build import profiles, unit_files
+
+
+def test_plan_names_the_run_directory_and_models(isolated) -> None:
+    assert profiles.plan("tiny") == f"{isolated / 'runs' / 'tiny'} gru lstm nlstm"
+    assert profiles.plan("paper", "brown").split()[0] == str(isolated / "runs" / "paper-brown")
+    assert profiles.plan("paper", "text8").split()[0] == str(isolated / "runs" / "paper")
+    assert profiles.plan("small", "", "lstm").split()[1:] == ["gru", "lstm", "nlstm"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["--profile", "papr"],
+            "error: unknown profile 'papr': choose one of paper, small, paper-shapes, tiny",
+        ),
+        (["--profile", "paper", "--corpus", "enwik8"], "error: unknown corpus 'enwik8': choose one of text8"),
+        (["--profile", "tiny", "--model", "rnn"], "error: unknown model 'rnn' in profile 'tiny'"),
+        (["--profile", ""], "error: unknown profile ''"),
+    ],
+)
+def test_unknown_names_answer_one_line_and_status_2(arguments: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "build.profiles", "plan", *arguments],
+        cwd=profiles.ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and result.stdout.startswith(message), result.stdout + result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1 and not result.stderr
+
+
+def test_models_are_unit_files_sized_by_the_profile() -> None:
+    tiny = profiles.load("tiny", models="nlstm,rnn")
+    assert [(m.key, m.name, m.unit, m.units, m.layers, m.options) for m in tiny.models] == [
+        ("nlstm", "Nested LSTM", "nlstm", 16, 1, {"depth": 2}),
+        ("rnn", "RNN", "rnn", 16, 2, {}),
+    ]
+    assert tiny.run_name == "tiny"  # models of a run share its directory, each in its own folder
+    assert profiles.load("tiny", models="") == profiles.load("tiny")
+    assert [m.key for m in profiles.load("paper", models=" gru , lstm ").models] == ["gru", "lstm"]
+    assert profiles.load("small").models == profiles.model_configs(profiles.ARTICLE_MODELS, 128)
+
+
+def test_a_unit_file_gives_name_layers_and_options_or_they_are_derived(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(unit_files, "UNITS_DIR", tmp_path)
+    (tmp_path / "mgu.py").write_text("class Unit: pass\n")
+    (tmp_path / "my_cell.py").write_text('NAME = "My cell"\nLAYERS = 3\nOPTIONS = {"gain": 0.5}\n')
+    (tmp_path / "deep_gated.py").write_text("LAYERS = 1\n")
+    configs = profiles.model_configs(["mgu", "my_cell", "deep_gated"], 32)
+    assert [(m.name, m.layers, m.options) for m in configs] == [
+        ("MGU", 2, {}),
+        ("My cell", 3, {"gain": 0.5}),
+        ("Deep Gated", 1, {}),
+    ]
+    (tmp_path / "bad.py").write_text("LAYERS = 0\n")
+    with pytest.raises(unit_files.UnitFileError, match=r"bad\.py: LAYERS = 0 must be a positive integer"):
+        unit_files.unit_settings("bad")
+    (tmp_path / "broken.py").write_text("x = 1\ndef (:\n")
+    with pytest.raises(unit_files.UnitFileError, match=r"broken\.py:2: syntax error"):
+        unit_files.unit_settings("broken")
+    (tmp_path / "computed.py").write_text("import os\nNAME = os.getcwd()\n")
+    with pytest.raises(unit_files.UnitFileError, match=r"computed\.py:2: NAME must be a plain literal"):
+        unit_files.unit_settings("computed")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"models": "gru,nosuch"}, "unknown model 'nosuch': no unit file build/units/nosuch.py (units: gru"),
+        ({"models": "gru,gru"}, "a model is listed twice"),
+        ({"models": "gru,lstm,nlstm,rnn,gru2,gru3,gru4"}, "list 1 to 6 models"),
+        ({"models": "GRU"}, "'GRU' is not a unit file's name"),
+        ({"models": "../gru"}, "is not a unit file's name"),
+        ({"steps": "x"}, "STEPS='x': must be an integer at least 1"),
+        ({"steps": "0"}, "STEPS='0': must be an integer at least 1"),
+        ({"units": "1.5"}, "UNITS='1.5': must be an integer"),
+        ({"lr": "-1"}, "LR='-1': must be a number above 0"),
+        ({"lr": "nan"}, "LR='nan': must be a number above 0"),
+        ({"seed": "-3"}, "SEED='-3': must be an integer at least 0"),
+    ],
+)
+def test_wrong_models_or_settings_stop_with_one_line(settings: dict, message: str) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        profiles.load("tiny", **settings)
+    assert message in str(stopped.value)
+
+
+def test_a_quick_study_gets_its_own_run_directory_named_after_what_differs() -> None:
+    tiny = profiles.load("tiny")
+    study = profiles.load("tiny", steps="8", units="32", lr="0.01", seed="7")
+    assert study.run_name == "tiny-steps8-units32-lr0.01-seed7"
+    assert (study.steps, study.learning_rate, study.train_seed) == (8, 0.01, 7)
+    assert {m.units for m in study.models} == {32} and study.embedding == tiny.embedding
+    assert study.seed == tiny.seed  # the dataset's shuffle and split stay the profile's
+    assert profiles.load("tiny", steps=tiny.steps, lr=str(tiny.learning_rate)) == tiny  # nothing differs
+    assert profiles.load("paper", "brown", steps=5).run_name == "paper-brown-steps5"
+
+
+def test_make_asks_for_the_stage_options_and_the_plan() -> None:
+    def ask(*arguments: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "build.profiles", *arguments],
+            cwd=profiles.ROOT,
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout.strip()
+
+    assert ask("stage", "--profile", "tiny", "--corpus", "", "--models", "gru, rnn", "--steps", "") == (
+        "--profile tiny --models gru,rnn"
+    )
+    assert ask("models", "--profile", "tiny", "--models", "rnn,gru") == "rnn gru"
+    assert ask("run-dir", "--profile", "tiny", "--lr", "0.5").endswith("runs/tiny-lr0.5")

@@ -1,0 +1,256 @@
+"""The article's pipeline on the real article/index.md: its sentences against fixture results of four
+settings, and a bad passage block through the whole pipeline."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from build import figure_data, profiles
+from build.passages import PassageError
+from build.render import context
+from build.render.article import render_article
+from build.render.citations import read_bibliography
+from build.run_files import ARTICLE_DIR, decode_lower_triangle
+from tests.render_helpers import article, plain, table_row
+
+
+def test_a_bad_passage_block_fails_with_file_and_line(tmp_path: Path) -> None:
+    with pytest.raises(PassageError, match=r"index\.md:4: "):
+        article(tmp_path, "Title: T\n\nText.\n```passage id=Bad!\nab\n```\n")
+
+
+SETTINGS = {
+    # name: (profile, corpus, the facts in which it differs from the original's recipe, ours vs published)
+    "paper-text8": ("paper", None, [], "higher"),
+    "paper-brown": ("paper", "brown", ["corpus"], "lower"),
+    "paper-shapes": ("paper-shapes", None, ["corpus", "training", "test"], "lower"),
+    "small": ("small", None, ["corpus", "sizes", "training", "init"], "higher"),
+}
+
+
+def fixture_results(profile, published: dict, direction: str) -> dict:
+    """results.json of a run of `profile` with made-up but self-consistent numbers."""
+    from build import dataset
+
+    rng = np.random.RandomState(len(profile.name) + len(profile.corpus))
+    test_observations = 1492 if profile.corpus == "brown" else 25_384
+
+    def curves(scale: float) -> dict:
+        rise = [[min(1.0, scale * (0.3 + 0.1 * k + 0.05 * n)) for n in range(12)] for k in (1, 2, 3)]
+        return dict(zip(("top1", "top2", "top3"), rise, strict=True))
+
+    models = []
+    for i, config in enumerate(profile.models):
+        published_zero = published["accuracy"][config.key]["top1"][0]
+        zero = published_zero + (0.05 + 0.01 * i if direction == "higher" else -0.05 - 0.01 * i)
+        as_original = {
+            "accuracy": 0.40 + 0.01 * i,
+            "cross_entropy": 2.5 + 0.1 * i,
+            "positions": 290_000,
+            "unknown_positions": 60_000,
+            "padded_positions": 12_345,
+            "accuracy_by_letters": {**curves(0.9), "top1": [zero] + curves(0.9)["top1"][1:]},
+            "positions_by_letters": [1000] * 12,
+        }
+        spearman = rng.uniform(-0.2, 0.9, 197).round(5).tolist()
+        models.append(
+            {
+                "key": config.key,
+                "name": config.name,
+                "unit": config.unit,
+                "units": config.units,
+                "layers": config.layers,
+                "options": config.options,
+                "parameters": {"embedding": 100, "recurrent": 200, "dense": 300, "total": 600},
+                "steps": profile.steps,
+                "training_seconds": 100.0 + i,
+                "device": "cpu (2 threads)",
+                "path": "reference",
+                "final_train_loss": 2.0,
+                "final_valid_loss": 2.1,
+                "test": {
+                    "cross_entropy": 2.4 + 0.1 * i,
+                    "accuracy": 0.45 + 0.01 * i,
+                    "positions": 228_000,
+                    "accuracy_by_letters": curves(1.0 - 0.05 * i),
+                    "positions_by_letters": [1000] * 12,
+                    "as_original": as_original,
+                },
+                "connectivity_vs_published": {
+                    "spearman": spearman,
+                    "mean": round(float(np.mean(spearman)), 5),
+                    "median": round(float(np.median(spearman)), 5),
+                    "at": {"28": spearman[27], "34": spearman[33]},
+                },
+            }
+        )
+    stats = {
+        "characters": 5_881_654,
+        "words": 1_046_939,
+        "distinct_words": 41_433,
+        "long_words": 0,
+        "unknown_words": 100,
+        "unknown_rate": 0.1427,
+        "observations": 29_840,
+        "vocabulary_cutoff": {"count": 3, "tied_words": 3537, "tied_in": 345, "swappable_share": 0.00099},
+        "train_observations": 26_856,
+        "valid_observations": 1_492,
+        "test_observations": test_observations,
+        "train_batches_per_epoch": 839,
+    }
+    return {
+        "profile": profile.name,
+        "corpus": profile.corpus,
+        "dataset": {"key": "k", "recipe": dataset.recipe(profile), "stats": stats},
+        "training": {
+            "batch_size": profile.batch_size,
+            "steps": profile.steps,
+            "learning_rate": profile.learning_rate,
+            "train_seed": 1,
+            "embedding": profile.embedding,
+            "vocab_size": profile.vocab_size,
+            "init": profile.init,
+        },
+        "evaluation": {"observations": profile.eval_observations, "test_observations": test_observations},
+        "models": models,
+        "baseline": {
+            "cross_entropy": 3.0,
+            "accuracy": 0.40,
+            "positions": 228_000,
+            "accuracy_by_letters": curves(0.8),
+            "positions_by_letters": [1000] * 12,
+        },
+    }
+
+
+def fixture_site(site: Path, published: dict, shares: dict[str, float], words: list[str]) -> None:
+    """site/data with the real published.json and a passage file whose row 28 puts `shares` of each
+    model's connectivity before the current word."""
+    from build.run_files import encode_lower_triangle
+
+    data = site / "data"
+    (data / "passages").mkdir(parents=True)
+    (data / "published.json").write_text(json.dumps(published))
+    (data / "vocab.json").write_text(json.dumps(words))
+    text = published["passage"]["text"]
+    models = {}
+    for key, share in shares.items():
+        values = np.tril(np.ones((len(text), len(text))))
+        values[28, :28] = share / 28
+        values[28, 28] = 1 - share
+        models[key] = {"connectivity": encode_lower_triangle(values)}
+    ids = {w: i for i, w in enumerate(words)}
+    targets = [ids.get(w, -1) for w in text[1:].split(" ") for _ in range(len(w) + 1)]
+    passage = {"text": text, "targets": targets, "models": models}
+    (data / "passages" / "grammar.json").write_text(json.dumps(passage))
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_the_articles_sentences_are_true_of_each_setting(
+    setting: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real article/index.md rendered with fixture results of four settings: every sentence that
+    compares this run with the original's says what the fixture's facts and numbers say."""
+
+    name, corpus, differences, direction = SETTINGS[setting]
+    monkeypatch.setattr(profiles, "RUNS_DIR", tmp_path / "runs")
+    profile = profiles.load(name, corpus)
+    published = figure_data.published()
+    theirs = {
+        key: context.share_before_word(
+            published["passage"]["text"],
+            decode_lower_triangle(published["passage"]["models"][key]["connectivity"])[28],
+            28,
+        )
+        for key in ("gru", "lstm", "nlstm")
+    }
+    # ours below the published share for every model when training is short, mixed otherwise
+    short = profile.steps < 14_278
+    shares = {k: (v * 0.5 if short or k == "gru" else min(0.99, v * 1.1)) for k, v in theirs.items()}
+    fixture_site(tmp_path / "site", published, shares, ["<eos>", "<unknown>", "the", "grammar", "of"])
+    results = fixture_results(profile, published, direction)
+    profile.run_dir.mkdir(parents=True)
+    (profile.run_dir / "results.json").write_text(json.dumps(results))
+    manifest = {"models": [], "seeds": {"training": 1}}
+    names = context.context(profile, tmp_path / "site", manifest)
+    assert names["differences"] == differences  # the facts, as the test states them
+    bibliography = read_bibliography(ARTICLE_DIR / "references.bib")
+    article = render_article(ARTICLE_DIR / "index.md", names, ("gru", "lstm", "nlstm"), bibliography)
+    text = plain(article.body + article.appendix)
+    gru = results["models"][0]
+
+    # the setting: said to follow the original only when every fact matches, else each difference named
+    phrases = {
+        "corpus": "the Brown corpus instead of text8",
+        "sizes": f"models of {profile.models[0].units} units with an embedding of {profile.embedding} and "
+        f"{2**profile.vocab_bits:,} words instead of 600 units, 600 and 16,384 words",
+        "training": f"{profile.steps:,} training steps of {profile.batch_size} at a learning rate of "
+        f"{profile.learning_rate} instead of 14,278 steps of 64 at 0.001",
+        "init": "PyTorch's default initial weights instead of the original's",
+        "test": f"the first {profile.eval_observations} test observations instead of all of them",
+    }
+    if differences:
+        count = len(differences)
+        assert f"It differs from the original's recipe in {count} respect{'s' if count > 1 else ''}:" in text
+        assert "This build follows the original's recipe" not in text and "measure the same thing" not in text
+        for fact in differences:
+            assert phrases[fact] in text, fact
+    else:
+        assert "This build follows the original's recipe: models of 600 units trained for 14,278" in text
+        assert "so these two numbers measure the same thing" in text
+        assert "differs from the original's recipe" not in text
+    for fact in set(phrases) - set(differences):
+        assert phrases[fact] not in text, fact
+    assert ("text8, as in the original" in text) == (profile.corpus == "text8")
+
+    # the initial weights used
+    if profile.init == "original":
+        assert "The initial weights are the original's: TensorFlow 1.x's defaults" in text
+    else:
+        assert "The initial weights are PyTorch's defaults, not the original's" in text
+
+    # as-original accuracy at no letter against the published, with the right comparison word
+    found = re.search(
+        r"Counted that way, our GRU names the word before any letter ([\d.]+)% of the time, against "
+        r"([\d.]+)% for the original's: ours is (higher|lower)",
+        text,
+    )
+    assert found, "the as-original sentence"
+    ours0 = gru["test"]["as_original"]["accuracy_by_letters"]["top1"][0]
+    theirs0 = published["accuracy"]["gru"]["top1"][0]
+    assert found[1] == f"{100 * ours0:.1f}" and found[2] == f"{100 * theirs0:.1f}"
+    assert found[3] == ("higher" if ours0 > theirs0 else "lower") == direction
+
+    # the results table: as-original accuracy beside the published one, for every model
+    for m in results["models"]:
+        cells = table_row(article.appendix, m["name"], 7)
+        assert cells[3] == f"{m['test']['as_original']['cross_entropy']:.3f}"
+        assert cells[4] == f"{100 * m['test']['as_original']['accuracy']:.2f}%"
+        assert cells[6] == f"{100 * published['results'][m['key']]['accuracy']:.2f}%"
+        agreement = m["connectivity_vs_published"]
+        expected = [f"{agreement[k]:.2f}" for k in ("mean", "median")]
+        expected += [f"{agreement['at'][p]:.2f}" for p in ("28", "34")]
+        assert table_row(article.appendix, m["name"], 5)[1:] == expected
+    means = [f"{m['connectivity_vs_published']['mean']:.2f} for the {m['name']}" for m in results["models"]]
+    assert f"Averaged over the passage it is {means[0]}, {means[1]} and {means[2]}." in text
+
+    # the share at index 28: each summary sentence agrees with the shares it follows
+    lower = sum(shares[k] < theirs[k] for k in shares)
+    if lower == 3:
+        assert "Each of our models puts less of its connectivity on earlier words" in text
+    else:
+        assert "Some of our models put less of their connectivity on earlier words" in text
+    assert ("this is to be expected" in text) == (short and lower > 0)
+    if short:
+        assert f"For models trained for {profile.steps:,} steps instead of 14,278" in text
+
+    # the evaluated test observations
+    if profile.eval_observations:
+        assert f"evaluates only the first {profile.eval_observations} of the" in text
+    else:
+        assert "evaluates only the first" not in text

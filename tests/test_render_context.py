@@ -1,0 +1,77 @@
+"""The article's names: the shares of connectivity before the current word, passage targets, and the
+run's setting against the original's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from build import figure_data, profiles
+from build.render import context
+from build.render.errors import RenderError
+from tests.render_helpers import fixture_json, passage_data
+
+
+def test_share_before_word_counts_what_precedes_the_current_word() -> None:
+    text = " ab cd"
+    row = np.array([1.0, 1.0, 1.0, 2.0, 5.0, 0.0])
+    assert context.share_before_word(text, row, 4) == pytest.approx(3 / 10)  # the word " cd" starts at 3
+    assert context.share_before_word(text, row, 3) == pytest.approx(3 / 5)
+    assert context.share_before_word(text, np.zeros(6), 4) == 0.0
+
+
+@pytest.fixture
+def names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """The names for the fixture run, whose passage `grammar` shows the LSTM only (models=lstm)."""
+    results, manifest, vocab = fixture_json()
+    monkeypatch.setattr(profiles, "RUNS_DIR", tmp_path / "runs")
+    profile = profiles.load("tiny")
+    profile.run_dir.mkdir(parents=True)
+    (profile.run_dir / "results.json").write_text(json.dumps(results))
+    published = figure_data.published()
+    data = tmp_path / "site" / "data"
+    (data / "passages").mkdir(parents=True)
+    (data / "published.json").write_text(json.dumps(published))
+    (data / "vocab.json").write_text(json.dumps(vocab))
+    passage = passage_data(published["passage"]["text"], ["lstm"], vocab, {"lstm": 0.25})
+    (data / "passages" / "grammar.json").write_text(json.dumps(passage))
+    assert manifest["models"][0]["key"] == "gru"
+    return context.context(profile, tmp_path / "site", manifest)
+
+
+def test_passage_target_reads_a_passage_that_shows_other_models_than_the_first(names: dict) -> None:
+    assert names["passage_target"]("grammar", 1) is None  # "context" is not among the tiny run's words
+    assert names["passage_target"]("grammar", 8) == "the"  # the space before "the" belongs to it
+    assert names["passage_target"]("grammar", 28) is None  # "grammar" is not among the tiny run's words
+
+
+def test_shares_are_ours_per_model_and_the_originals(names: dict) -> None:
+    assert names["share_before_word"]("grammar", "lstm", 28) == pytest.approx(0.25, abs=1e-4)
+    with pytest.raises(RenderError, match="passage 'grammar' has no model 'gru'"):
+        names["share_before_word"]("grammar", "gru", 28)
+    with pytest.raises(RenderError, match="no passage 'other'"):
+        names["passage_target"]("other", 1)
+    assert 0 < names["published_share_before_word"]("gru", 28) <= 1
+
+
+def test_the_models_join_results_and_manifest_in_the_runs_order(names: dict) -> None:
+    assert [m["key"] for m in names["model_list"]] == ["gru", "lstm", "nlstm"]
+    assert names["models"]["lstm"]["graphs"]["autocomplete"]["bytes"] > 0  # from the manifest
+    assert names["models"]["lstm"]["test"]["accuracy"] > 0  # from results.json
+    assert names["differences"] == ["corpus", "sizes", "training", "init"] and not names["comparable"]
+
+
+def test_a_model_the_original_did_not_have_is_sized_by_its_units() -> None:
+    results, _, _ = fixture_json()
+    recipe = figure_data.published()["recipe"]
+    paper = {**recipe, "units": 16, "embedding": results["training"]["embedding"]}
+    paper["vocabulary"] = results["training"]["vocab_size"] - 2
+    paper["layers"] = {m["key"]: m["layers"] for m in results["models"]}
+    assert context.comparison(results, paper)["same"]["sizes"]
+    results["models"].append({**results["models"][0], "key": "rnn", "layers": 5})
+    assert context.comparison(results, paper)["same"]["sizes"]  # no layers of the original's to differ from
+    results["models"][-1]["units"] = 32
+    assert not context.comparison(results, paper)["same"]["sizes"]

@@ -1,0 +1,70 @@
+"""Jinja2 over the article: filters, and errors that name the file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from build.render.errors import RenderError
+from build.render.template import environment, expand
+from tests.render_helpers import article
+
+
+def test_numbers_come_from_the_names_through_filters(tmp_path: Path) -> None:
+    body = article(
+        tmp_path,
+        "Title: T\n\nAccuracy {{ models.gru.test.accuracy | percent(2) }} on "
+        "{{ dataset.words | thousands }} words & *more*.\n",
+    ).body
+    assert "Accuracy 49.02% on 1,046,939 words &amp; <em>more</em>." in body
+
+
+def test_an_unknown_name_fails_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match=r"index\.md:4: UndefinedError.*accuracy"):
+        article(tmp_path, "Title: T\n\nline three\n{{ models.gru.accuracy }}\n")
+    with pytest.raises(RenderError, match=r"index\.md:3: "):
+        article(tmp_path, "Title: T\n\n{{ unclosed \n")
+
+
+def test_the_line_of_an_error_after_figures_is_the_files_line(tmp_path: Path) -> None:
+    """Each figure block becomes a placeholder paragraph one line longer: the lines still count right."""
+    text = "Title: T\n\n```figure units\ncap\n```\n```figure curves\n```\nline eight\n{{ nothing.here }}\n"
+    with pytest.raises(RenderError, match=r"index\.md:9: UndefinedError"):
+        article(tmp_path, text)
+    with pytest.raises(RenderError, match=r"index\.md:5: UndefinedError"):
+        article(tmp_path, "Title: T\n\n```figure units\nfirst\n{{ nothing.here }}\n```\n")
+
+
+def test_expand_maps_lines_through_line_of() -> None:
+    with pytest.raises(RenderError, match=r"^a\.md:12: UndefinedError"):
+        expand("ok\n{{ missing }}\n", {}, Path("a.md"), lambda line: line + 10)
+    assert expand("{{ 0.25 | percent }}", {}, Path("a.md")) == "25.0%"
+
+
+def test_filters() -> None:
+    filters = environment(jinja2.BaseLoader(), autoescape=False).filters
+    assert filters["duration"](186.4) == "3 min 6 s" and filters["duration"](22500) == "6 h 15 min"
+    assert filters["bytes"](1500368) == "1.5 MB" and filters["fixed"](2.55927, 3) == "2.559"
+    assert filters["percent"](0.4902) == "49.0%" and filters["thousands"](1046939) == "1,046,939"
+
+
+def test_the_filters_that_write_about_any_number_of_models() -> None:
+    filters = environment(jinja2.BaseLoader(), autoescape=False).filters
+    assert [filters["spelled"](n) for n in (0, 3, 10, 11, 1200)] == ["zero", "three", "ten", "11", "1,200"]
+    assert [filters["and_join"](words) for words in ([], ["A"], ["A", "B"], ["A", "B", "C"])] == [
+        "",
+        "A",
+        "A and B",
+        "A, B and C",
+    ]
+    assert filters["and_join"](["A", "B", "C"], ", the ", " and the ") == "A, the B and the C"
+    models = [
+        {"key": "a", "layers": 2, "options": {}},
+        {"key": "b", "layers": 1, "options": {"depth": 2}},
+        {"key": "c", "layers": 2, "options": {}},
+        {"key": "d", "layers": 1, "options": {}},
+    ]
+    groups = filters["group_by"](models, "layers", "options.depth")
+    assert [[m["key"] for m in group] for group in groups] == [["a", "c"], ["b"], ["d"]]  # first-seen order

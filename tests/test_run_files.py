@@ -1,0 +1,57 @@
+"""Run files: the record that ties a run directory to what made it, atomic writes, the passage encoding."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from build import profiles, run_files
+
+
+def test_a_run_directory_is_never_reused_by_other_settings_or_code(isolated) -> None:
+    profile = profiles.load("tiny")
+    record = run_files.claim_run_dir(profile)
+    assert json.loads(record.read_text())["profile"]["steps"] == profile.steps
+    assert run_files.claim_run_dir(profile) == record  # the same settings: fine, unchanged
+    changed = dataclasses.replace(profile, steps=profile.steps + 1, learning_rate=0.5)
+    with pytest.raises(run_files.RunDirError, match=r"run\.json: .*other settings \(steps, learning_rate\)"):
+        run_files.claim_run_dir(changed)
+    stored = json.loads(record.read_text())
+    record.write_text(json.dumps({**stored, "format": profiles.RUN_FORMAT - 1}))
+    with pytest.raises(run_files.RunDirError, match="another version of this code"):
+        run_files.claim_run_dir(profile)
+    record.write_text("{ not json")
+    with pytest.raises(run_files.RunDirError, match="make clean-runs"):
+        run_files.claim_run_dir(profile)
+
+
+def test_lower_triangle_round_trip() -> None:
+    values = np.tril(np.random.default_rng(0).random((7, 7)) * 10)
+    decoded = run_files.decode_lower_triangle(run_files.encode_lower_triangle(values))
+    np.testing.assert_allclose(decoded, values, atol=10 / 65535)
+
+
+def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "file.json"
+    run_files.replace_bytes(target, b"old")
+    with pytest.raises(KeyboardInterrupt), run_files.replacing(target) as temporary:
+        temporary.write_bytes(b"half")
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"old" and [p.name for p in target.parent.iterdir()] == ["file.json"]
+
+
+def test_write_if_changed_keeps_an_unchanged_file_untouched(tmp_path: Path) -> None:
+    target = tmp_path / "a.txt"
+    assert run_files.write_if_changed(target, "x\n")
+    before = target.stat().st_mtime_ns
+    assert not run_files.write_if_changed(target, "x\n") and target.stat().st_mtime_ns == before
+    assert run_files.write_if_changed(target, "y\n") and target.read_text() == "y\n"
+
+
+def test_a_missing_dataset_record_says_which_stage_makes_it(isolated) -> None:
+    with pytest.raises(FileNotFoundError, match=r"dataset\.json: missing; run `python -m build\.dataset"):
+        run_files.dataset_key(profiles.load("tiny"))
