@@ -148,12 +148,14 @@ STATIC := $(shell find article/static article/templates -type f)
 # changes (another PROFILE, CORPUS or runs folder), and being newer than the site it then makes precompute
 # and render redo the whole site from this run. Goals that build no site leave it alone.
 SITE_RUN := $(SITE)/.run
-# Which models the run's results list: rewritten the same way only when the list changes (MODELS=...),
-# and then newer than results.json, which is redone for the new list.
+# Which models the run's results list: rewritten only when the list changes (MODELS=...), and then newer
+# than results.json, which is redone for the new list. A run without it (made by the stages' Python API)
+# gets one dated 1970, so its up-to-date results stay up to date.
 RUN_MODELS := $(RUN)/.models
 ifneq ($(if $(MAKECMDGOALS),$(filter-out clean clean-runs distclean help lint test install,$(MAKECMDGOALS)),article),)
 $(shell mkdir -p '$(SITE)' && { [ "$$(cat '$(SITE_RUN)' 2>/dev/null)" = '$(RUN)' ] || echo '$(RUN)' > '$(SITE_RUN)'; })
-$(shell mkdir -p '$(RUN)' && { [ "$$(cat '$(RUN_MODELS)' 2>/dev/null)" = '$(KEYS)' ] || echo '$(KEYS)' > '$(RUN_MODELS)'; })
+$(shell mkdir -p '$(RUN)' && { [ -e '$(RUN_MODELS)' ] || { echo '$(KEYS)' > '$(RUN_MODELS)' && touch -d @0 '$(RUN_MODELS)'; }; \
+	[ "$$(cat '$(RUN_MODELS)')" = '$(KEYS)' ] || echo '$(KEYS)' > '$(RUN_MODELS)'; })
 endif
 
 $(SITE)/data/manifest.json: $(SITE_RUN) $(ARTICLE) $(EXPORTS) $(RUN)/results.json $(wildcard article/reference/*) \

@@ -112,7 +112,7 @@ def vary(tiny_site: Path, root: Path, models: list[tuple[str, str, str, str]]) -
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(profiles, "RUNS_DIR", root / "runs")
         monkeypatch.setenv("MEMORIZATION_SITE", str(site))
-        profile = profiles.load("tiny", models=configs)
+        profile = dataclasses.replace(profiles.load("tiny"), models=configs)
         profile.run_dir.mkdir(parents=True)
         (profile.run_dir / "results.json").write_text(json.dumps(run_results))
         page_stage.render(profile)
