@@ -196,11 +196,9 @@ class Builder:
             say(f"{what} done in {seconds:.1f} s")
             return True
         self.error = error_text(kept.decode(errors="replace").splitlines())
-        page = profiles.ROOT / self.target
-        say(
-            f"the {what} failed after {seconds:.1f} s"
-            + (f" ({self.target} stays the last good page):" if page.exists() else ":")
-        )
+        kept_page = (profiles.ROOT / self.target).exists()
+        note = f" ({self.target} stays the last good page)" if kept_page else ""
+        say(f"the {what} failed after {seconds:.1f} s{note}:")
         for line in self.error.splitlines():
             say(f"  {line}")
         return False
@@ -315,11 +313,6 @@ class Handler(SimpleHTTPRequestHandler):
             super().log_request(code, size)
 
 
-def handler_for(builder: Builder, clients: Clients) -> type[Handler]:
-    """The request handler class of one preview."""
-    return type("PreviewHandler", (Handler,), {"builder": builder, "clients": clients})
-
-
 class ArticleFilter(watchfiles.DefaultFilter):
     """What watchfiles ignores by default (editor swap and backup files), and the writing guide."""
 
@@ -363,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     site = profiles.ROOT / options.site
     clients = Clients()
     builder = Builder([options.make, f"{options.site}/index.html", *variables], make_env(), clients)
-    handler = partial(handler_for(builder, clients), directory=str(site))
+    handler_class = type("PreviewHandler", (Handler,), {"builder": builder, "clients": clients})
+    handler = partial(handler_class, directory=str(site))
     try:
         server = ThreadingHTTPServer(("127.0.0.1", options.port), handler)
     except OSError as error:

@@ -105,3 +105,18 @@ def test_stages_import_run_files_never_each_other_to_find_a_file() -> None:
         others = {m for m in graph[stage] if m in STAGES}
         assert others <= READS_FROM.get(stage, set()), f"{stage} imports {sorted(others)}"
         assert stage == "build.corpus" or "build.run_files" in graph[stage], stage
+
+
+MAX_LINES = 400  # a module longer than this does more than one job (the Triton kernels aside)
+
+
+def test_no_module_of_build_or_exporter_is_over_400_lines() -> None:
+    long = {}
+    for folder in ("build", "exporter"):
+        for path in sorted((profiles.ROOT / folder).rglob("*.py")):
+            if "kernels" in path.relative_to(profiles.ROOT).parts:
+                continue
+            lines = len(path.read_text().splitlines())
+            if lines > MAX_LINES:
+                long[path.relative_to(profiles.ROOT).as_posix()] = lines
+    assert not long, f"over {MAX_LINES} lines: {long}"

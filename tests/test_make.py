@@ -36,6 +36,29 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def copy_checkout(destination: Path, mtime: float | None = None) -> Path:
+    """The checkout's files as git lists them (tracked and new, never ignored ones) under `destination`,
+    their times kept, or all set to `mtime`; .venv and node_modules are linked to the checkout's."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=profiles.ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = profiles.ROOT / name
+        if source.is_symlink() or not source.is_file():
+            continue  # deleted in the work tree, or a link
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        if mtime is not None:
+            os.utime(target, (mtime, mtime))
+    for linked in (".venv", "node_modules"):
+        (destination / linked).symlink_to((profiles.ROOT / linked).resolve())
+    return destination
+
+
 def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Path) -> None:
     env = isolated_env(tmp_path)
     built = make("article", "PROFILE=tiny", env=env)

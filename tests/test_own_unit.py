@@ -5,7 +5,6 @@ exported, shown in every figure, and run live by onnxruntime-web in Chromium nex
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from tests.test_browser import (
     check_owntext,
     prepare,
 )
-from tests.test_make import isolated_env
+from tests.test_make import copy_checkout, isolated_env
 
 # The minimal gated unit (Zhou et al., 2016), written from its paper: one forget gate f does the work of
 # the GRU's update and reset gates. f = sigmoid(W_f [x, h]); candidate = tanh(W_c [x, f * h]);
@@ -58,29 +57,10 @@ class Unit(RecurrentUnit):
 MODELS = "gru,lstm,nlstm,mgu"
 
 
-def copy_of_repository(destination: Path) -> Path:
-    """The checkout's files as git lists them (tracked and new, never ignored ones), mtimes kept so Make
-    sees the installs as up to date; the virtual environment and node_modules are linked, not copied."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=profiles.ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = profiles.ROOT / name
-        if source.is_file() and not source.is_symlink():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    for linked in (".venv", "node_modules"):
-        (destination / linked).symlink_to((profiles.ROOT / linked).resolve())
-    return destination
-
-
 @pytest.fixture(scope="module")
 def own_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("own-unit")
-    repository = copy_of_repository(root / "repository")
+    repository = copy_checkout(root / "repository")
     (repository / "build" / "units" / "mgu.py").write_text(MGU.lstrip())
     env = isolated_env(root)  # runs, cache and site under root; no PROFILE or MODELS from outside
     built = subprocess.run(

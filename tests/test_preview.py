@@ -11,7 +11,6 @@ import http.client
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import threading
@@ -21,33 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from build import preview, profiles
+from build import preview
 from tests.browser import free_port
-from tests.test_make import isolated_env, make
+from tests.test_make import copy_checkout, isolated_env, make
 
 LONG_AGO = 1_000_000_000  # 2001: older than any run, install marker or site file the test makes
-
-
-def copy_checkout(destination: Path) -> Path:
-    """The checkout's files (tracked, and untracked but not ignored) under `destination`, dated long ago,
-    with .venv and node_modules linked to the checkout's."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=profiles.ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = profiles.ROOT / name
-        if source.is_symlink() or not source.is_file():
-            continue  # deleted in the work tree, or a link (.venv, node_modules are linked below)
-        target = destination / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
-        os.utime(target, (LONG_AGO, LONG_AGO))
-    for name in (".venv", "node_modules"):
-        (destination / name).symlink_to((profiles.ROOT / name).resolve())
-    return destination
 
 
 class Output:
@@ -146,7 +123,7 @@ def test_preview_rebuilds_reloads_and_shows_a_broken_passage(
 ) -> None:
     """tiny_site's run (trained, evaluated, exported) is what the preview's Make reads; it builds its own
     site in tmp_path."""
-    root = copy_checkout(tmp_path / "checkout")
+    root = copy_checkout(tmp_path / "checkout", LONG_AGO)
     env = {
         **isolated_env(tmp_path),
         "MEMORIZATION_RUNS": str(tiny_root / "runs"),
