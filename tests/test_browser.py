@@ -226,6 +226,11 @@ def check_owntext(loaded: Loaded, reference: Reference, text: str, position: int
         target = reference.target(text, position)
         shown_target = page.get_attribute(f'{OWN_BODY} .memo-panel[data-model="{key}"]', "data-target")
         assert target < 0 or shown_target == str(target), (key, target, shown_target)  # -1: its own top-1
+    # Every panel shown, none still computing; the first panel came no later than all of them.
+    assert page.eval_on_selector_all(f"{OWN_BODY} .memo-panel[aria-busy]", "panels => panels.length") == 0
+    assert "Computing" not in page.inner_text(f"{OWN_BODY} .memo-status")
+    first, every = (page.get_attribute(OWN_BODY, name) for name in ("data-first-ms", "data-ms"))
+    assert first is not None and float(first) <= float(every), (first, every)
 
 
 # --- tests ---------------------------------------------------------------------------------------------

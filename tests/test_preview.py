@@ -130,11 +130,16 @@ def test_preview_rebuilds_reloads_and_shows_a_broken_passage(
         "MEMORIZATION_CACHE": str(tiny_root / "cache"),
     }
     site = tmp_path / "site"
-    # The fixture's run is up to date for Make: the preview builds only the site (never retrains it).
-    up_to_date = subprocess.run(
-        ["make", "-q", str(tiny_root / "runs" / "tiny" / "results.json"), "PROFILE=tiny"], cwd=root, env=env
+    # The fixture's run, trained once a session, is what the preview's Make reads: other tests may have
+    # evaluated it again since its results were gathered, so they are gathered again first (never trained
+    # again); then the run is up to date and the preview builds only the site.
+    results = str(tiny_root / "runs" / "tiny" / "results.json")
+    gathered = subprocess.run(
+        ["make", results, "PROFILE=tiny"], cwd=root, env=env, capture_output=True, text=True
     )
-    assert up_to_date.returncode == 0
+    assert gathered.returncode == 0, gathered.stdout + gathered.stderr
+    assert "build.train" not in gathered.stdout, gathered.stdout
+    assert subprocess.run(["make", "-q", results, "PROFILE=tiny"], cwd=root, env=env).returncode == 0
     markdown = root / "article" / "index.md"
     port = free_port()
     process = subprocess.Popen(

@@ -8,7 +8,9 @@
  * vocabulary; otherwise -1, which the graph itself replaces by the model's own top-1 (top_ids[0]), so one
  * run answers either case. Results are cached per (model, position) until the text changes; runs are
  * serialised and coalesced to the latest (text, position); typing is debounced, and a new text selects
- * its last character (where the reader types).
+ * its last character (where the reader types). The models run one after another, those whose panel is on
+ * screen first, and each panel shows its result when its model is done (the body's data-first-ms: input
+ * to the first panel; data-ms: to the last).
  */
 (function () {
   "use strict";
@@ -103,6 +105,7 @@
     var drawn = null; // the text the panels' characters show
     var selected = -1;
     var cache = {}; // "key|position" -> result, for the current text
+    var firstShown = null; // the job whose first panel is shown (its time: the body's data-first-ms)
     var queue = Memo.liveQueue(body, update, render, function (error) {
       status.fail(error, "owntext:", "The models could not run: ");
     });
@@ -208,8 +211,9 @@
       var id = wordIds.has(word) ? wordIds.get(word) : -1;
       var target = id >= 2 ? id : -1; // 0 <eos> and 1 <unknown> are not words to explain
       var results = {};
-      for (var i = 0; i < models.length; i++) {
-        var key = models[i].key;
+      var order = inViewFirst();
+      for (var i = 0; i < order.length; i++) {
+        var key = order[i].key;
         var id2 = key + "|" + job.position;
         if (!cache[id2]) {
           if (job !== queue.wanted) return null; // the reader moved on: skip the other models' runs
@@ -230,10 +234,22 @@
             target: target >= 0 ? target : topIds[0],
             own: target < 0,
           };
+          // A slow model (paper size) need not hold back the others: show each panel as it is done.
+          if (i < order.length - 1 && job === queue.wanted) render(job, results, cache[id2], key);
         }
         results[key] = cache[id2];
       }
       return results;
+    }
+
+    /** The models, those whose panel is on screen first (the reader sees them computed first). */
+    function inViewFirst() {
+      var shown = panels.map(function (p) {
+        var box = p.panel.getBoundingClientRect();
+        return box.bottom > 0 && box.top < (window.innerHeight || document.documentElement.clientHeight);
+      });
+      return models.filter(function (m, i) { return shown[i]; })
+        .concat(models.filter(function (m, i) { return !shown[i]; }));
     }
 
     /** The connectivity of every model for a job, {} for no text; null when the reader moved on meanwhile
@@ -242,8 +258,20 @@
       return job.text && job.position >= 0 && job.position < job.text.length ? compute(job) : {};
     }
 
-    function render(job, results) {
-      status.text.textContent = "";
+    /** Shows the results of a job on the panels. render(job, results, result, key): one more model is
+     * done (`result`, for `key`) while others still run: its panel shows it beside those already done,
+     * and the rest say they are computing. */
+    function render(job, results, result, key) {
+      if (key) {
+        results = Object.assign({}, results);
+        results[key] = result;
+      }
+      if (firstShown !== job) {
+        firstShown = job; // input -> the first model's panel shown (data-ms: -> every model's)
+        body.setAttribute("data-first-ms", (performance.now() - job.since).toFixed(1));
+      }
+      var pending = models.length - Object.keys(results).length;
+      status.text.textContent = pending ? "Computing " + pending + " more model" + (pending > 1 ? "s" : "") + "…" : "";
       if (!job.text) {
         if (drawn !== job.text) drawText();
         body.removeAttribute("data-selected");
@@ -254,6 +282,11 @@
       body.setAttribute("data-selected", String(job.position));
       panels.forEach(function (p) {
         var result = results[p.key];
+        p.panel.toggleAttribute("aria-busy", !result);
+        if (!result) {
+          p.target.textContent = "Computing…";
+          return;
+        }
         var values = result.values;
         var largest = 0;
         for (var i = 0; i < values.length; i++) if (values[i] > largest) largest = values[i];
