@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from build.unit_files import default_name, unit_settings
+from build.unit_files import default_name, relative_to_root, unit_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("MEMORIZATION_CACHE") or ROOT / "cache")  # unset or empty: the default
@@ -280,12 +280,6 @@ def make_variables(profile: Profile) -> list[str]:
                 f"{variable.upper()}={value:g}" if isinstance(value, float) else f"{variable.upper()}={value}"
             )
     return words
-
-
-def relative_to_root(path: Path) -> Path:
-    """`path` relative to the repository when inside it (short, stable names in messages and files)."""
-    path = Path(path).resolve()
-    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,8 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 UNITS_DIR = ROOT / "build" / "units"
 
 
-def _shown(path: Path) -> Path:
-    """`path` as messages show it: relative to the repository when inside it."""
+def relative_to_root(path: Path) -> Path:
+    """`path` relative to the repository when inside it (short, stable names in messages and files)."""
+    path = Path(path).resolve()
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
@@ -33,10 +34,10 @@ def unit_settings(key: str) -> dict:
     except FileNotFoundError:
         known = sorted(p.stem for p in UNITS_DIR.glob("*.py") if p.stem != "__init__")
         raise UnitFileError(
-            f"unknown model {key!r}: no unit file {_shown(path)} (units: {', '.join(known)})"
+            f"unknown model {key!r}: no unit file {relative_to_root(path)} (units: {', '.join(known)})"
         ) from None
     except SyntaxError as error:
-        raise UnitFileError(f"{_shown(path)}:{error.lineno}: syntax error: {error.msg}") from None
+        raise UnitFileError(f"{relative_to_root(path)}:{error.lineno}: syntax error: {error.msg}") from None
     found: dict = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -46,13 +47,13 @@ def unit_settings(key: str) -> dict:
                     found[name] = ast.literal_eval(node.value)
                 except ValueError:
                     raise UnitFileError(
-                        f"{_shown(path)}:{node.lineno}: {name} must be a plain literal"
+                        f"{relative_to_root(path)}:{node.lineno}: {name} must be a plain literal"
                     ) from None
     checks = {"NAME": (str, "a string"), "LAYERS": (int, "a positive integer"), "OPTIONS": (dict, "a dict")}
     for name, (kind, what) in checks.items():
         value = found.get(name)
         if value is not None and (not isinstance(value, kind) or (kind is int and value < 1)):
-            raise UnitFileError(f"{_shown(path)}: {name} = {value!r} must be {what}")
+            raise UnitFileError(f"{relative_to_root(path)}: {name} = {value!r} must be {what}")
     return found
 
 
