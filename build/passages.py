@@ -123,7 +123,8 @@ def _passage(
 
 
 def from_block(path: Path, block: fences.Block, models: tuple[str, ...]) -> Passage:
-    """The passage of one ```passage block of `path`, validated (render reads its blocks this way too)."""
+    """The passage of one ```passage block of `path`, validated (render reads its blocks this way too,
+    from the blocks it scanned)."""
     return _passage(path, block.start, block.info, list(block.body), models)
 
 
@@ -133,15 +134,16 @@ def read_text(path: Path, text: str, models: tuple[str, ...]) -> list[Passage]:
         blocks = fences.scan(text, path)
     except fences.FenceError as error:
         raise PassageError(str(error)) from error
-    return _unique([from_block(path, block, models) for block in blocks if block.kind == "passage"])
+    return unique([from_block(path, block, models) for block in blocks if block.kind == "passage"])
 
 
 def read(paths: list[Path], models: tuple[str, ...]) -> list[Passage]:
     """Every passage block of the Markdown files, validated; ids are unique across all files."""
-    return _unique([p for path in paths for p in read_text(path, path.read_text(encoding="utf-8"), models)])
+    return unique([p for path in paths for p in read_text(path, path.read_text(encoding="utf-8"), models)])
 
 
-def _unique(passages: list[Passage]) -> list[Passage]:
+def unique(passages: list[Passage]) -> list[Passage]:
+    """`passages`, checked to have distinct ids (an error names both places of a repeated one)."""
     seen: dict[str, str] = {}
     for passage in passages:
         if passage.id in seen:

@@ -66,6 +66,7 @@ class Citations:
         self.bibliography = bibliography
         self.cited: list[str] = []  # keys in order of first citation
         self.groups: list[list[str]] = []  # the keys of each citation; group i is placeholder("CITE", i)
+        self._formatted: dict[str, str] = {}  # key -> its reference's HTML, formatted once
 
     def protect(self, text: str, origin: Origin) -> str:
         """`text` with each citation replaced by a placeholder; a key not in the bibliography is an error."""
@@ -85,7 +86,10 @@ class Citations:
 
     def references(self) -> list[tuple[str, str]]:
         """(key, HTML) of every cited reference, in citation order: the bibliography."""
-        return [(key, format_reference(key, self.bibliography)) for key in self.cited]
+        for key in self.cited:
+            if key not in self._formatted:
+                self._formatted[key] = format_reference(key, self.bibliography)
+        return [(key, self._formatted[key]) for key in self.cited]
 
     def restore(self, page: str) -> str:
         """`page` with each citation's placeholder replaced by its numbered link and hover cards (call it

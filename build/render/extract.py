@@ -37,7 +37,9 @@ def extract(path: Path, source: str, models: tuple[str, ...], names: dict) -> Ex
         blocks = fences.scan(source, path)
     except fences.FenceError as error:
         raise RenderError(str(error)) from error
-    by_line = {p.source: p for p in passage_stage.read_text(path, source, models)}
+    passage_blocks = [block for block in blocks if block.kind == "passage"]
+    passages = passage_stage.unique([passage_stage.from_block(path, b, models) for b in passage_blocks])
+    by_start = {block.start: passage for block, passage in zip(passage_blocks, passages, strict=True)}
     lines = source.split("\n")
     out: list[str] = []
     origins: list[int] = []
@@ -50,7 +52,7 @@ def extract(path: Path, source: str, models: tuple[str, ...], names: dict) -> Ex
         origins += range(done + 1, block.start)
         where = f"{path}:{block.start}"
         if block.kind == "passage":
-            figures.append(passage_figure(by_line[where]))
+            figures.append(passage_figure(by_start[block.start]))
         else:
             info = expand(block.info, names, path, lambda _, line=block.start: line)
             figures.append(parse_figure(info, "\n".join(text for _, text in block.body), where))

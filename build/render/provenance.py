@@ -14,17 +14,7 @@ from build import profiles
 
 def commit_date() -> str:
     """The date of the commit the site is built from (not today's: the same inputs give the same page)."""
-    try:
-        done = subprocess.run(
-            ["git", "log", "-1", "--format=%cs"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=profiles.ROOT,
-        )
-        return done.stdout.strip() or "unknown"
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    return _git(profiles.ROOT, "log", "-1", "--format=%cs") or "unknown"
 
 
 def _git(root: Path, *arguments: str) -> str | None:

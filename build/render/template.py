@@ -6,6 +6,7 @@ number is typed by hand; the page around it is article/templates/index.html.j2.
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -86,12 +87,17 @@ def environment(loader: jinja2.BaseLoader, autoescape: bool) -> jinja2.Environme
     return env
 
 
+@functools.cache
+def _string_environment() -> jinja2.Environment:
+    """The environment of `expand`'s templates (strings of the article), made once."""
+    return environment(jinja2.BaseLoader(), autoescape=False)
+
+
 def expand(template: str, names: dict, path: Path, line_of: Callable[[int], int] = lambda line: line) -> str:
     """The template rendered with `names`; an error names `path` and the line that `line_of` maps the
     template's line to (the template may be a part of the file, or the file with lines added)."""
-    env = environment(jinja2.BaseLoader(), autoescape=False)
     try:
-        return env.from_string(template).render(names)
+        return _string_environment().from_string(template).render(names)
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(f"{path}:{line_of(error.lineno)}: {error.message}") from error
     except (jinja2.UndefinedError, TypeError, KeyError, ValueError, IndexError) as error:
