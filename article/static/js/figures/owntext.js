@@ -215,7 +215,8 @@
       for (var i = 0; i < order.length; i++) {
         var key = order[i].key;
         var id2 = key + "|" + job.position;
-        if (!cache[id2]) {
+        var fresh = !cache[id2];
+        if (fresh) {
           if (job !== queue.wanted) return null; // the reader moved on: skip the other models' runs
           var session = await Memo.session(key, "connectivity");
           var chars = Memo.encode(job.text.slice(0, job.position + 1));
@@ -234,10 +235,10 @@
             target: target >= 0 ? target : topIds[0],
             own: target < 0,
           };
-          // A slow model (paper size) need not hold back the others: show each panel as it is done.
-          if (i < order.length - 1 && job === queue.wanted) render(job, results, cache[id2], key);
         }
         results[key] = cache[id2];
+        // A slow model (paper size) need not hold back the others: show each panel as it is done.
+        if (fresh && i < order.length - 1 && job === queue.wanted) render(job, results);
       }
       return results;
     }
@@ -258,14 +259,9 @@
       return job.text && job.position >= 0 && job.position < job.text.length ? compute(job) : {};
     }
 
-    /** Shows the results of a job on the panels. render(job, results, result, key): one more model is
-     * done (`result`, for `key`) while others still run: its panel shows it beside those already done,
-     * and the rest say they are computing. */
-    function render(job, results, result, key) {
-      if (key) {
-        results = Object.assign({}, results);
-        results[key] = result;
-      }
+    /** Shows the results of a job on the panels; while some models still run (no result yet), their
+     * panels say they are computing. */
+    function render(job, results) {
       if (firstShown !== job) {
         firstShown = job; // input -> the first model's panel shown (data-ms: -> every model's)
         body.setAttribute("data-first-ms", (performance.now() - job.since).toFixed(1));
