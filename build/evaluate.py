@@ -41,7 +41,7 @@ import torch
 
 from build import dataset as dataset_stage
 from build import profiles
-from build.alphabet import UNKNOWN
+from build.alphabet import EOS, UNKNOWN
 from build.connectivity import published_agreement
 from build.dataset import Dataset
 from build.model import pick_device
@@ -163,20 +163,21 @@ def evaluate_model(
     # Where the original's RNN output was zero (padding), the prediction is the dense layer's bias alone.
     bias_top = model.dense.bias.float().topk(TOP_K).indices.cpu().numpy()
     rows_per_batch = ORIGINAL_BATCH * max(1, batch_size // ORIGINAL_BATCH)  # whole groups of 16
+    chunk = max(1, CHUNK_ELEMENTS // model.dense.out_features)
     for start in range(0, count, rows_per_batch):
         chars, targets = data.batch(split, np.arange(start, min(start + rows_per_batch, count)), device)
-        real = chars != 0  # <eos> only pads
+        real = chars != EOS  # <eos> only pads
         hidden = model.hidden(chars)[0][real]
         wanted = targets[real]
         top = np.empty((len(wanted), TOP_K), dtype=np.int64)
         log_prob = np.empty(len(wanted), dtype=np.float64)
-        chunk = max(1, CHUNK_ELEMENTS // model.dense.out_features)
         for first in range(0, len(wanted), chunk):
             part = slice(first, first + chunk)
             log_probs = torch.log_softmax(model.dense(hidden[part]).float(), dim=-1)
             top[part] = log_probs.topk(TOP_K, dim=-1).indices.cpu().numpy()
             log_prob[part] = log_probs.gather(1, wanted[part, None])[:, 0].double().cpu().numpy()
-        real_np, wanted_np = real.cpu().numpy(), wanted.cpu().numpy()
+        real_np, targets_np = real.cpu().numpy(), targets.cpu().numpy()
+        wanted_np = targets_np[real_np]
         letters = letters_seen(chars).cpu().numpy()
         known = wanted_np > UNKNOWN
         ours.add(top[known], log_prob[known], wanted_np[known], letters[real_np][known])
@@ -191,7 +192,6 @@ def evaluate_model(
         original.observation_losses += np.where(scored > 0, sums / np.maximum(scored, 1), 0.0).tolist()
         full_top = np.broadcast_to(bias_top, (*real_np.shape, TOP_K)).copy()
         full_top[real_np] = top
-        targets_np = targets.cpu().numpy()
         lengths = real_np.sum(axis=1)
         for group in range(0, len(real_np), ORIGINAL_BATCH):
             rows = slice(group, group + ORIGINAL_BATCH)

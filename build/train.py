@@ -28,7 +28,6 @@ import argparse
 import copy
 import csv
 import dataclasses
-import hashlib
 import math
 import sys
 import time
@@ -54,6 +53,7 @@ from build.run_files import (
     model_dir,
     read_checkpoint,
     save_checkpoint,
+    sha256_bytes,
     trained_implementation,
 )
 
@@ -81,10 +81,11 @@ def describe_device(device: torch.device) -> str:
 
 def identity(profile: Profile, key: str, data: Dataset) -> dict:
     """What a checkpoint must agree with to be resumed or used: profile, model, dataset, optimiser."""
+    config = profile.model(key)
     return {
         "profile": profile.name,
         "corpus": profile.corpus,
-        "model": dataclasses.asdict(profile.model(key)),
+        "model": dataclasses.asdict(config),
         "vocab_size": profile.vocab_size,
         "embedding": profile.embedding,
         "dataset": data.key,
@@ -92,14 +93,14 @@ def identity(profile: Profile, key: str, data: Dataset) -> dict:
         "batch_size": profile.batch_size,
         "learning_rate": profile.learning_rate,
         "init": profile.init,
-        "unit_source": unit_source(profile.model(key).unit),
+        "unit_source": unit_source(config.unit),
     }
 
 
 def unit_source(unit: str) -> str:
     """SHA-256 of the unit's file and of its kernels if it has any: an edited unit trains afresh."""
     files = [units.located(unit), profiles.ROOT / "build" / "kernels" / f"{unit}.py"]
-    return hashlib.sha256(b"".join(f.read_bytes() for f in files if f and f.exists())).hexdigest()
+    return sha256_bytes(b"".join(f.read_bytes() for f in files if f and f.exists()))
 
 
 def batch_indices(step: int, train_count: int, batch_size: int, seed: int) -> np.ndarray:
@@ -220,7 +221,7 @@ def train(
         payload = read_checkpoint(checkpoint_path, {k: v for k, v in expected.items() if k != "unit_source"})
         # Checkpoints written before the unit's source was recorded are taken as made by this source.
         if payload["identity"].get("unit_source", expected["unit_source"]) != expected["unit_source"]:
-            unit = units.unit_file(profile.model(key).unit)
+            unit = units.unit_file(config.unit)
             print(f"{key}: {unit} changed since {checkpoint_path} was written: training from scratch")
             payload = None
     if payload is not None:
@@ -292,7 +293,7 @@ def train(
     if hasattr(model.rnn, "fused"):  # a unit with its own kernels (Nested LSTM): off for the reference
         model.rnn.fused = None if fused else False
     print(
-        f"{key}: training {profile.model(key).name} on {describe_device(device)} for {profile.steps} steps "
+        f"{key}: training {config.name} on {describe_device(device)} for {profile.steps} steps "
         f"({chosen} implementation)"
     )
     if not yes:

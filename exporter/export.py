@@ -40,7 +40,8 @@ def save(model: onnx.ModelProto, path: Path) -> None:
 
 
 def export(profile: profiles.Profile, key: str) -> dict:
-    """Write both graphs of model `key`; returns (and writes to export.json) their sizes and export time."""
+    """Write both graphs of model `key`, their web versions and the one weights file both read; returns
+    (and writes to export.json) their sizes, the web formats chosen with every trial, and the export time."""
     model, _ = load_trained(profile, key)
     directory = model_dir(profile, key)
     started = time.perf_counter()

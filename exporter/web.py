@@ -26,7 +26,7 @@ from onnx import TensorProto, helper, numpy_helper
 from build.alphabet import UNKNOWN
 from build.connectivity import connectivity, spearman
 from build.dataset import Dataset, encode_text
-from build.model import Model
+from build.model import Model, pick_device
 from build.passages import P1
 
 FORMATS = ("int8", "fp16")  # smallest first
@@ -199,11 +199,10 @@ class Agreement:
     def __init__(
         self, reference: Model, data: Dataset, texts: Texts, device: torch.device | None = None
     ) -> None:
-        self.device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = device or pick_device()
         self.reference = copy.deepcopy(reference).to(self.device).eval()
-        rows = slice(0, AGREEMENT_OBSERVATIONS)
-        self.chars = torch.from_numpy(data.inputs["test"][rows].astype(np.int64)).to(self.device)
-        self.mask = torch.from_numpy(data.targets["test"][rows].astype(np.int64)).to(self.device) > UNKNOWN
+        self.chars, targets = data.batch("test", slice(0, AGREEMENT_OBSERVATIONS), self.device)
+        self.mask = targets > UNKNOWN
         self.top1 = self._top1(self.reference)
         self.texts, self.positions, self.expected = [], [], []
         for text, stride in ((t, 1) if isinstance(t, str) else t for t in texts):
