@@ -110,13 +110,9 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def read_published(key: str, reference_dir: Path = REFERENCE_DIR) -> tuple[str, np.ndarray] | None:
-    """The original's P1 text and connectivity [T, T] for model `key`, or None when it published none."""
-    path = reference_dir / f"connectivity_{key}.json"
-    if not path.exists():
-        return None
+def published_connectivity(entries: list, path: Path) -> tuple[str, np.ndarray]:
+    """The text and connectivity [T, T] of the original's per-character entries read from `path`."""
     try:
-        entries = json.loads(path.read_text())
         text = "".join(entry["char"] for entry in entries)
         values = np.array([entry["connectivity"] for entry in entries], dtype=np.float64)
     except (ValueError, KeyError, TypeError) as error:
@@ -124,6 +120,18 @@ def read_published(key: str, reference_dir: Path = REFERENCE_DIR) -> tuple[str, 
     if values.shape != (len(text), len(text)):
         raise ValueError(f"{path}: connectivity is {values.shape}, expected {len(text)} x {len(text)}")
     return text, values
+
+
+def read_published(key: str, reference_dir: Path = REFERENCE_DIR) -> tuple[str, np.ndarray] | None:
+    """The original's P1 text and connectivity [T, T] for model `key`, or None when it published none."""
+    path = reference_dir / f"connectivity_{key}.json"
+    if not path.exists():
+        return None
+    try:
+        entries = json.loads(path.read_text())
+    except ValueError as error:
+        raise ValueError(f"{path}: not the original's connectivity data ({error})") from error
+    return published_connectivity(entries, path)
 
 
 def rank_agreement(ours: np.ndarray, theirs: np.ndarray) -> dict:

@@ -18,10 +18,10 @@ import csv
 import json
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from build import profiles
+from build.connectivity import published_connectivity
 from build.run_files import LOSSES, REFERENCE_DIR, encode_lower_triangle
 from build.units import unit_class
 
@@ -95,11 +95,10 @@ def published(reference_dir: Path = REFERENCE_DIR) -> dict:
     for key, name in PUBLISHED_NAMES.items():
         path = reference_dir / f"connectivity_{key}.json"
         entries = json.loads(path.read_text())
-        text = "".join(entry["char"] for entry in entries)
+        text, values = published_connectivity(entries, path)
         if passage["text"] not in (None, text):
             raise ValueError(f"{path}: its passage differs from the other models' ({text[:30]!r}...)")
         passage["text"] = text
-        values = np.array([entry["connectivity"] for entry in entries], dtype=np.float64)
         passage["models"][key] = {
             "name": name,
             "targets": [entry["target"] for entry in entries],
