@@ -30,7 +30,6 @@
 
   Memo.register("accuracy", function (figure) {
     var Chart = Memo.LineChart;
-    if (!Chart) throw new Error("accuracy.js needs Memo.LineChart (js/lib/70-chart.js)");
     var start = Chart.begin(figure, "data/results.json");
     var body = start.body;
     var src = start.src;

@@ -36,12 +36,11 @@
   }
 
   Memo.register("autocomplete", function (figure, Memo) {
-    var manifest = Memo.manifest;
-    if (!manifest || !manifest.models || !manifest.models.length) throw new Error("the page has no models");
-    var models = manifest.models;
+    var models = Memo.models();
+    if (!models.length) throw new Error("the page has no models");
     var defaultText = figure.getAttribute("data-text") || DEFAULT_TEXT;
     var requested = figure.getAttribute("data-model") || models[0].key;
-    var defaultModel = models.some(function (m) { return m.key === requested; }) ? requested : models[0].key;
+    var defaultModel = Memo.modelIndex(requested) >= 0 ? requested : models[0].key;
     var uid = "memo-ac-" + Math.random().toString(36).slice(2, 8);
 
     var body = Memo.liveBody(figure, "memo-autocomplete");

@@ -28,7 +28,6 @@
 
   Memo.register("curves", function (figure) {
     var Chart = Memo.LineChart;
-    if (!Chart) throw new Error("curves.js needs Memo.LineChart (js/lib/70-chart.js)");
     var start = Chart.begin(figure, "data/curves.json");
     var body = start.body;
     var src = start.src;

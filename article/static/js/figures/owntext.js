@@ -32,19 +32,16 @@
       targetWord + "”" + (own ? " (its own top guess)" : "");
     if (shares.strongest < 0) out += ": no connectivity.";
     else {
-      var c = text[shares.strongest];
-      var where = Memo.wordAt(text, shares.strongest).word;
       out += ": " + percent(shares.before) + " of the connectivity lies on the " + Math.max(0, w.start) +
         " characters before the word, " + percent(shares.word) + " on the word itself; the strongest is index " +
-        shares.strongest + ", " + (c === " " ? "the space before “" + where + "”" : "“" + c + "” of “" + where + "”") + ".";
+        shares.strongest + ", " + Memo.characterName(text, shares.strongest) + ".";
     }
     return out + " Top guesses: " + guesses.join(", ") + ".";
   }
 
   Memo.register("owntext", function (figure, Memo) {
-    var manifest = Memo.manifest;
-    if (!manifest || !manifest.models || !manifest.models.length) throw new Error("the page has no models");
-    var models = manifest.models;
+    var models = Memo.models();
+    if (!models.length) throw new Error("the page has no models");
     var defaultText = figure.getAttribute("data-text") || DEFAULT_TEXT;
     var uid = "memo-own-" + Math.random().toString(36).slice(2, 8);
 
@@ -211,7 +208,8 @@
       var id = wordIds.has(word) ? wordIds.get(word) : -1;
       var target = id >= 2 ? id : -1; // 0 <eos> and 1 <unknown> are not words to explain
       var results = {};
-      var order = inViewFirst();
+      var allCached = models.every(function (m) { return cache[m.key + "|" + job.position]; });
+      var order = allCached ? models : inViewFirst(); // all cached: no run to order, the results are the same
       for (var i = 0; i < order.length; i++) {
         var key = order[i].key;
         var id2 = key + "|" + job.position;

@@ -48,15 +48,8 @@
   }
 
   function modelName(key) {
-    var models = (Memo.manifest || {}).models || [];
-    for (var i = 0; i < models.length; i++) if (models[i].key === key) return models[i].name || key;
-    return key;
-  }
-
-  /** "the space before “grammar”" or "“m” of “grammar”": character `index` of a text, in words. */
-  function characterName(text, index) {
-    var word = wordAt(text, index).word;
-    return text[index] === " " ? "the space before “" + word + "”" : "“" + text[index] + "” of “" + word + "”";
+    var i = Memo.modelIndex(key);
+    return i < 0 ? key : Memo.models()[i].name || key;
   }
 
   /**
@@ -76,7 +69,7 @@
         (before === 1 ? "" : "s") + " before the word, " + percent(shares.word) + " on the word itself (its space" +
         (w.read.length ? " and the " + w.read.length + " letter" + (w.read.length === 1 ? "" : "s") + " read" : "") +
         "); the strongest is index " +
-        shares.strongest + ", " + characterName(text, shares.strongest) + ".";
+        shares.strongest + ", " + Memo.characterName(text, shares.strongest) + ".";
     }
     if (guesses && guesses.length) {
       out += " Top guesses: " + guesses.map(function (g) {
@@ -429,11 +422,8 @@
   Memo.PassageView = {
     create: create,
     fragment: fragment,
-    describe: describe,
     legend: legend,
     ourPanel: ourPanel,
-    publishedPanel: publishedPanel,
-    modelName: modelName,
     integers: integers,
     earlySelection: earlySelection,
   };

@@ -27,7 +27,7 @@
   var manifest; // undefined: not read yet; null: no inline manifest
 
   function inlineManifest() {
-    if (manifest === undefined || manifest === null) {
+    if (manifest === undefined) {
       var element = document.getElementById("memo-manifest");
       if (!element) return (manifest = null);
       try {

@@ -1,6 +1,6 @@
 /* 20-text.js: text as the models read it: the corpus's normalisation (Memo.normalise, Memo.prepare,
  * Memo.encode) and the words the figures use to describe a text (Memo.wordAt, Memo.connectivityShares,
- * Memo.textNote, Memo.wordLabel, Memo.percent).
+ * Memo.characterName, Memo.textNote, Memo.wordLabel, Memo.percent).
  */
 (function () {
   "use strict";
@@ -102,6 +102,13 @@
     }
     return total > 0 ? { before: before / total, word: 1 - before / total, strongest: strongest }
       : { before: 0, word: 0, strongest: -1 };
+  };
+
+  /** Memo.characterName(text, index) -> character `index` of a text, in words: "the space before “grammar”"
+   * or "“m” of “grammar”". */
+  Memo.characterName = function (text, index) {
+    var word = Memo.wordAt(text, index).word;
+    return text[index] === " " ? "the space before “" + word + "”" : "“" + text[index] + "” of “" + word + "”";
   };
 
   var WORD_LABELS = { "<eos>": "(end of text)", "<unknown>": "(an unknown word)" };

@@ -155,20 +155,11 @@
     });
   };
 
-  var vocabulary = null;
-  /** Memo.vocab() -> Promise of the word list (class id -> word). */
+  /** Memo.vocab() -> Promise of the word list (class id -> word); cached, and tried again after an error,
+   * by Memo.load. */
   Memo.vocab = function () {
-    if (!vocabulary) {
-      vocabulary = Memo.load((Memo.manifest || {}).vocab || "data/vocab.json");
-      vocabulary.catch(function () {
-        vocabulary = null;
-      });
-    }
-    return vocabulary;
+    return Memo.load((Memo.manifest || {}).vocab || "data/vocab.json");
   };
-
-  /** Memo.base64ToBytes(text) -> the Uint8Array that a base64 string encodes. */
-  Memo.base64ToBytes = base64ToBytes;
 
   /** Memo.loadScript(src) -> Promise, resolved once the classic script at src has run (then removed). */
   Memo.loadScript = loadScript;

@@ -62,7 +62,6 @@
     }
     return runtimePromise;
   }
-  Memo.runtime = runtime;
 
   var sessions = {}; // "model/graph" -> {promise, listeners}
   var weightLoads = {}; // model key -> {promise, loaded, total}: each model's weights file, read once

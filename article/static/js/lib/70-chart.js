@@ -4,7 +4,7 @@
  *   var chart = Memo.LineChart.create(container, {xLabel, yLabel, height, xLog, xFormat, yFormat,
  *                                                 xDomain, yDomain, xInteger, xZero, xLabelShort, label});
  *   chart.draw(series)   series: [{id, label, className, points: [[x, y], ...], dash, thin, faded,
- *                                  markers, swatch}]; y null = a gap
+ *                                  markers}]; y null = a gap
  *   chart.set(options)   change options (then draw again)
  * Draws at the container's width (redrawn when it changes), a tooltip (textContent only) for the point
  * nearest the pointer or, with the chart focused, the arrow keys.
@@ -238,5 +238,5 @@
     return chart;
   }
 
-  Memo.LineChart = { create: create, swatch: swatch, linearTicks: linearTicks, defaultFormat: defaultFormat };
+  Memo.LineChart = { create: create, swatch: swatch, defaultFormat: defaultFormat };
 })();

@@ -64,7 +64,6 @@
       chart.dots.textContent = "";
       var anchor = null;
       chart.series.forEach(function (s) {
-        if (s.noTooltip) return;
         var p = nearest(s.points, x);
         if (!p) return;
         if (anchor === null || Math.abs(p[0] - x) < Math.abs(anchor - x)) anchor = p[0];
