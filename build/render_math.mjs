@@ -1,4 +1,4 @@
-// KaTeX at build time for build/render.py: reads [{"tex": "...", "display": true}, ...] as JSON on stdin
+// KaTeX at build time for build/render/mathml.py: reads [{"tex": "...", "display": true}, ...] as JSON on stdin
 // and prints the MathML of each (or {"error": "..."}) as a JSON list, so the page typesets nothing.
 import katex from "katex";
 

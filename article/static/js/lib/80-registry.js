@@ -1,5 +1,5 @@
 /* 80-registry.js: the figure registry. A figure script calls Memo.register(kind, init); js/start.js,
- * the page's last script, calls Memo.startFigures() once the manifest is there, which runs init(figure,
+ * the page's last script, calls Memo.startFigures() once the manifest is there (or could not be loaded), which runs init(figure,
  * Memo) once per <figure data-figure="kind"> (and at once for a kind registered later). A figure whose
  * init throws, or returns a Promise that rejects, says so in its status line.
  */
