@@ -19,12 +19,9 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-from pybtex.database import BibliographyData
 
 from build.corpus import normalise
 from build.dataset import encode_text
-from build.passages import PassageError
-from build.render.article import render_article
 from build.run_files import decode_lower_triangle
 from tests.browser import ARTIFACTS, PageLog, replace_text, require, serve, start, updates, wait_updated
 
@@ -472,13 +469,3 @@ def test_keyboard_reaches_the_figures_and_arrows_move_the_selection(loaded: Load
     first, right, left = arrows
     assert (right, left) == (first + 1, first - 1), arrows
     loaded.assert_clean(mark)
-
-
-def test_bad_passage_block_stops_the_build_with_file_and_line(tmp_path: Path) -> None:
-    """Not a browser test: the render stage stops on a bad passage block and names the file and line
-    (tests/test_passages.py checks every message of build.passages.read; this checks the build uses it)."""
-    path = tmp_path / "index.md"
-    path.write_text("# Title\n\nProse.\n\n```passage id=x\nhello, world\n```\n")
-    with pytest.raises(PassageError) as caught:
-        render_article(path, {}, ("gru", "lstm", "nlstm"), BibliographyData())
-    assert str(caught.value).startswith(f"{path}:6: "), str(caught.value)

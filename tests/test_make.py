@@ -180,9 +180,11 @@ def test_command_line_profile_and_corpus_reach_every_stage(tmp_path: Path) -> No
 
 
 def plain_env(tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "PROFILE": "tiny", "MEMORIZATION_RUNS": str(tmp_path / "runs")}
-    for name in ("CORPUS", "MODEL", "MODELS", "STEPS", "UNITS", "LR", "SEED", "MEMORIZATION_SITE"):
-        env.pop(name, None)
+    """isolated_env with the default site and cache folders (those `clean` names) and PROFILE=tiny in the
+    environment."""
+    env = {**isolated_env(tmp_path), "PROFILE": "tiny"}
+    for name in ("MEMORIZATION_SITE", "MEMORIZATION_CACHE"):
+        env.pop(name)
     return env
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pybtex.database import BibliographyData
 
 from build import figure_data, profiles
 from build.passages import PassageError
@@ -16,12 +17,22 @@ from build.render import context
 from build.render.article import render_article
 from build.render.citations import read_bibliography
 from build.run_files import ARTICLE_DIR, decode_lower_triangle
-from tests.render_helpers import article, plain, table_row
+from tests.render_helpers import article, passage_data, plain, table_row
 
 
 def test_a_bad_passage_block_fails_with_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(PassageError, match=r"index\.md:4: "):
         article(tmp_path, "Title: T\n\nText.\n```passage id=Bad!\nab\n```\n")
+
+
+def test_bad_passage_block_stops_the_build_with_file_and_line(tmp_path: Path) -> None:
+    """The render stage stops on a bad passage block and names the file and line
+    (tests/test_passages.py checks every message of build.passages.read; this checks the build uses it)."""
+    path = tmp_path / "index.md"
+    path.write_text("# Title\n\nProse.\n\n```passage id=x\nhello, world\n```\n")
+    with pytest.raises(PassageError) as caught:
+        render_article(path, {}, ("gru", "lstm", "nlstm"), BibliographyData())
+    assert str(caught.value).startswith(f"{path}:6: "), str(caught.value)
 
 
 SETTINGS = {
@@ -131,22 +142,11 @@ def fixture_results(profile, published: dict, direction: str) -> dict:
 def fixture_site(site: Path, published: dict, shares: dict[str, float], words: list[str]) -> None:
     """site/data with the real published.json and a passage file whose row 28 puts `shares` of each
     model's connectivity before the current word."""
-    from build.run_files import encode_lower_triangle
-
     data = site / "data"
     (data / "passages").mkdir(parents=True)
     (data / "published.json").write_text(json.dumps(published))
     (data / "vocab.json").write_text(json.dumps(words))
-    text = published["passage"]["text"]
-    models = {}
-    for key, share in shares.items():
-        values = np.tril(np.ones((len(text), len(text))))
-        values[28, :28] = share / 28
-        values[28, 28] = 1 - share
-        models[key] = {"connectivity": encode_lower_triangle(values)}
-    ids = {w: i for i, w in enumerate(words)}
-    targets = [ids.get(w, -1) for w in text[1:].split(" ") for _ in range(len(w) + 1)]
-    passage = {"text": text, "targets": targets, "models": models}
+    passage = passage_data(published["passage"]["text"], list(shares), words, shares)
     (data / "passages" / "grammar.json").write_text(json.dumps(passage))
 
 
