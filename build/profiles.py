@@ -53,7 +53,18 @@ class Profile:
     models: tuple[ModelConfig, ...]
     batch_size: int
     steps: int
-    learning_rate: float = 1e-3
+    learning_rate: float = 1e-3  # Adam's rate; with a schedule, its peak
+    # The learning rate's schedule: "constant" (the original's) or "cosine": a linear warm-up over
+    # `warmup_steps` to `learning_rate`, then a cosine decay to `min_learning_rate` at the last step.
+    lr_schedule: str = "constant"
+    warmup_steps: int = 0
+    min_learning_rate: float = 0.0
+    clip_norm: float | None = None  # clip the gradient's global L2 norm to this (None: no clipping)
+    # CPU threads of one training process (None: PyTorch's default, one per core). With 1, Make trains
+    # the models side by side, one process per core, which on two cores gives more steps per second
+    # than two threads for one model at a time (bench/RESULTS.md). Float sums depend on the thread
+    # count, so a run is reproducible for a fixed count, which this setting fixes.
+    train_threads: int | None = None
     max_length: int = 200
     seed: int = SEED
     train_seed: int = 1  # initial weights and batch order

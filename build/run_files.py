@@ -176,6 +176,17 @@ def save_checkpoint(payload: dict, path: Path) -> None:
         torch.save(payload, temporary)
 
 
+# Identity fields that older checkpoints lack, with the value their training had: a constant learning
+# rate, no clipping, PyTorch's own thread count. Such a checkpoint still resumes under those settings.
+IDENTITY_DEFAULTS = {
+    "lr_schedule": "constant",
+    "warmup_steps": 0,
+    "min_learning_rate": 0.0,
+    "clip_norm": None,
+    "train_threads": None,
+}
+
+
 def read_checkpoint(path: Path, expected: dict | None = None) -> dict:
     """Load a checkpoint and check it against `expected` (fields of its identity); errors name the file
     and the field."""
@@ -188,7 +199,7 @@ def read_checkpoint(path: Path, expected: dict | None = None) -> dict:
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path}: not a checkpoint of this build; delete it to train from scratch")
     for field, wanted in (expected or {}).items():
-        found = payload["identity"].get(field)
+        found = payload["identity"].get(field, IDENTITY_DEFAULTS.get(field))
         if found != wanted:
             raise CheckpointError(
                 f"{path}: made with {field} = {found!r}, but this run has {field} = {wanted!r}; "

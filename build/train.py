@@ -25,13 +25,15 @@ stops it too, without saving those weights.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import csv
 import dataclasses
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +94,35 @@ def identity(profile: Profile, key: str, data: Dataset) -> dict:
         "train_seed": profile.train_seed,
         "batch_size": profile.batch_size,
         "learning_rate": profile.learning_rate,
+        **schedule(profile),
         "init": profile.init,
         "unit_source": unit_source(config.unit),
     }
+
+
+def schedule(profile: Profile) -> dict:
+    """The profile's settings of how training spends its steps, beside the learning rate."""
+    return {
+        "lr_schedule": profile.lr_schedule,
+        "warmup_steps": profile.warmup_steps,
+        "min_learning_rate": profile.min_learning_rate,
+        "clip_norm": profile.clip_norm,
+        "train_threads": profile.train_threads,
+    }
+
+
+def learning_rate(profile: Profile, step: int) -> float:
+    """Adam's learning rate for the step that follows `step` steps: a function of the step alone, so a
+    resumed run takes the same steps as one never interrupted."""
+    peak = profile.learning_rate
+    if profile.lr_schedule == "constant":
+        return peak
+    if step < profile.warmup_steps:
+        return peak * (step + 1) / profile.warmup_steps
+    decay = max(profile.steps - profile.warmup_steps, 1)
+    done = min((step - profile.warmup_steps) / decay, 1.0)
+    floor = profile.min_learning_rate
+    return floor + 0.5 * (peak - floor) * (1.0 + math.cos(math.pi * done))
 
 
 def unit_source(unit: str) -> str:
@@ -179,6 +207,182 @@ def check_cpu_time(
         )
 
 
+@dataclass
+class Run:
+    """One model's training: what stays fixed, and the state that a checkpoint holds."""
+
+    profile: Profile
+    key: str
+    device: torch.device
+    data: Dataset
+    identity: dict
+    model: Model
+    optimizer: torch.optim.Optimizer
+    implementation: str  # "fused" or "reference"
+    directory: Path
+    step: int = 0
+    elapsed: float = 0.0  # seconds of training so far, resumed runs included
+    saved: int | None = None  # the step checkpoint.pt holds, for the message when the loss breaks
+    best: dict | None = None  # keep_best: {"step", "valid_loss", "weights"} of the best validation so far
+    last_valid: str = ""  # the last validation loss logged, as losses.csv writes it
+
+    @property
+    def fused(self) -> bool:
+        return self.implementation == "fused"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.directory / CHECKPOINT
+
+    @property
+    def final_path(self) -> Path:
+        return self.directory / TRAINED
+
+
+def start(profile: Profile, key: str, device: torch.device, implementation: str | None) -> Run:
+    """A new run of model `key` at step 0: unit checked, dataset loaded, weights from the train seed."""
+    if implementation is not None and implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, not {implementation!r}")
+    config = profile.model(key)
+    units.check(config.unit, config.units, config.layers, config.options)  # before anything is written
+    data = dataset_stage.load(profile)
+    directory = model_dir(profile, key)
+    directory.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(profile.train_seed)
+    model = Model.for_profile(profile, key).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate(profile, 0))
+    chosen = implementation or default_implementation(device)
+    return Run(profile, key, device, data, identity(profile, key, data), model, optimizer, chosen, directory)
+
+
+def resume(run: Run, implementation: str | None) -> None:
+    """Continue `run` from its checkpoint.pt, if there is one made by the same profile, data and unit.
+
+    A run keeps the implementation it started with (its weights would otherwise depend on where it was
+    interrupted): an explicit `implementation` that differs from the checkpoint's is an error."""
+    path = run.checkpoint_path
+    if not path.exists():
+        return
+    payload = read_checkpoint(path, {k: v for k, v in run.identity.items() if k != "unit_source"})
+    # Checkpoints written before the unit's source was recorded are taken as made by this source.
+    if payload["identity"].get("unit_source", run.identity["unit_source"]) != run.identity["unit_source"]:
+        unit = units.unit_file(run.profile.model(run.key).unit)
+        print(f"{run.key}: {unit} changed since {path} was written: training from scratch")
+        return
+    trained_with = trained_implementation(payload)
+    if implementation is not None and trained_with != implementation:
+        raise CheckpointError(
+            f"{path}: trained with the {trained_with} implementation, but this run asks for the "
+            f"{implementation} one; delete {run.directory} to train it afresh with it"
+        )
+    if payload["step"] > run.profile.steps:
+        raise CheckpointError(
+            f"{path}: already at step {payload['step']}, past this profile's {run.profile.steps} steps; "
+            f"delete {run.directory} to train again"
+        )
+    load_weights(run.model, payload["weights"], path)
+    run.optimizer.load_state_dict(payload["optimizer"])
+    run.implementation = trained_with
+    run.step, run.elapsed, run.saved = payload["step"], payload["elapsed"], payload["step"]
+    run.best = payload.get("best")
+
+
+def save(run: Run, final: bool = False) -> None:
+    """Write checkpoint.pt (weights, Adam, step, clock) and, at the end, model.pt (the shipped weights)."""
+    run.saved = run.step
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "identity": run.identity,
+        "step": run.step,
+        "elapsed": run.elapsed,
+        "path": run.implementation,  # the implementation (a field name older checkpoints already use)
+        "weights": run.model.state_dict(),
+    }
+    save_checkpoint(
+        {**payload, "optimizer": run.optimizer.state_dict(), "best": run.best}, run.checkpoint_path
+    )
+    if not final:
+        return
+    shipped = {**payload, "parameters": run.model.parameter_counts(), "device": describe_device(run.device)}
+    if run.best is not None:
+        shipped["weights"] = run.best["weights"]
+        shipped["selected"] = {
+            "rule": "best validation loss",
+            "step": run.best["step"],
+            "valid_loss": run.best["valid_loss"],
+            "last_step": run.step,
+            "last_valid_loss": float(run.last_valid) if run.last_valid else None,
+        }
+    save_checkpoint(shipped, run.final_path)
+
+
+def diverged(run: Run, what: str, value: float) -> units.UnitError:
+    """The error for a non-finite loss; these weights are never saved, an earlier checkpoint stays."""
+    kept = (
+        f"{run.checkpoint_path} keeps step {run.saved}"
+        if run.saved is not None
+        else "no checkpoint was written"
+    )
+    return units.UnitError(
+        f"{units.unit_file(run.profile.model(run.key).unit)}: {what} is {value} at step {run.step}; the "
+        "model's outputs are no longer finite (a unit that overflows or divides by zero, or a learning rate "
+        f"too high), so training stopped without saving these weights ({kept})"
+    )
+
+
+def take_step(run: Run) -> float:
+    """One optimiser step on mini-batch `run.step` at the schedule's learning rate; its training loss."""
+    profile = run.profile
+    rows = batch_indices(run.step, len(run.data.inputs["train"]), profile.batch_size, profile.train_seed)
+    chars, targets = run.data.batch("train", rows, run.device)
+    loss_sum, count, _ = run.model.loss(chars, targets, fused=run.fused)
+    loss = loss_sum / count
+    run.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if profile.clip_norm is not None:
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), profile.clip_norm)
+    for group in run.optimizer.param_groups:
+        group["lr"] = learning_rate(profile, run.step)
+    run.optimizer.step()
+    run.step += 1
+    value = loss.item()
+    if not math.isfinite(value):
+        raise diverged(run, "loss", value)
+    return value
+
+
+def validate_if_due(run: Run) -> str:
+    """The validation loss after the first step, every `validate_every` and the last ("" otherwise); with
+    keep_best, remembers the weights of the best one."""
+    profile = run.profile
+    if not (run.step % profile.validate_every == 0 or run.step == profile.steps or run.step == 1):
+        return ""
+    valid_loss = validation_loss(run.model, run.data, profile, run.device, run.fused)
+    if not math.isfinite(valid_loss):
+        raise diverged(run, "validation loss", valid_loss)
+    run.last_valid = f"{valid_loss:.5f}"
+    valid_loss = float(run.last_valid)
+    if profile.keep_best and (run.best is None or valid_loss < run.best["valid_loss"]):
+        run.best = {
+            "step": run.step,
+            "valid_loss": valid_loss,
+            "weights": copy.deepcopy(run.model.state_dict()),
+        }
+    return run.last_valid
+
+
+@contextlib.contextmanager
+def cpu_threads(count: int | None) -> Iterator[None]:
+    """PyTorch's CPU threads set to `count` for the block (None: left as they are)."""
+    before = torch.get_num_threads()
+    if count:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def train(
     profile: Profile,
     key: str,
@@ -191,175 +395,86 @@ def train(
     """Train model `key` of `profile` to `profile.steps`, resuming from its checkpoint; returns model.pt.
 
     `implementation` is "fused" or "reference"; None means the device's default for a new run and the
-    checkpoint's own for a resumed one (a run never changes implementation midway: its weights would
-    depend on where it was interrupted). An explicit one that differs from the checkpoint's is an error.
+    checkpoint's own for a resumed one. `on_step(step)` is called after every step (tests interrupt there).
     """
     device = device or pick_device()
-    if implementation is not None and implementation not in IMPLEMENTATIONS:
-        raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, not {implementation!r}")
-    chosen = implementation or default_implementation(device)
-    config = profile.model(key)
-    units.check(config.unit, config.units, config.layers, config.options)  # before anything is written
-    data = dataset_stage.load(profile)
-    directory = model_dir(profile, key)
-    directory.mkdir(parents=True, exist_ok=True)
-    checkpoint_path, final_path, csv_path = (
-        directory / CHECKPOINT,
-        directory / TRAINED,
-        directory / LOSSES,
-    )
-    expected = identity(profile, key, data)
-
-    torch.manual_seed(profile.train_seed)
-    model = Model.for_profile(profile, key).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=profile.learning_rate)
-    step, elapsed = 0, 0.0
-    saved: int | None = None  # the step checkpoint.pt holds, for the message when the loss breaks
-    best: dict | None = None  # keep_best: {"step", "valid_loss", "weights"} of the best validation so far
-    payload = None
-    if checkpoint_path.exists():
-        payload = read_checkpoint(checkpoint_path, {k: v for k, v in expected.items() if k != "unit_source"})
-        # Checkpoints written before the unit's source was recorded are taken as made by this source.
-        if payload["identity"].get("unit_source", expected["unit_source"]) != expected["unit_source"]:
-            unit = units.unit_file(config.unit)
-            print(f"{key}: {unit} changed since {checkpoint_path} was written: training from scratch")
-            payload = None
-    if payload is not None:
-        if implementation is not None and trained_implementation(payload) != implementation:
-            raise CheckpointError(
-                f"{checkpoint_path}: trained with the {trained_implementation(payload)} implementation, but "
-                f"this run asks for the {implementation} one; delete {directory} to train it afresh with it"
-            )
-        chosen = trained_implementation(payload)
-        if payload["step"] > profile.steps:
-            raise CheckpointError(
-                f"{checkpoint_path}: already at step {payload['step']}, past this profile's {profile.steps} "
-                f"steps; delete {directory} to train again"
-            )
-        if payload["step"] == profile.steps and final_path.exists():
-            print(f"{key}: up to date ({final_path}, {profile.steps} steps)")
-            return final_path
-        load_weights(model, payload["weights"], checkpoint_path)
-        optimizer.load_state_dict(payload["optimizer"])
-        step, elapsed = payload["step"], payload["elapsed"]
-        saved = step
-        best = payload.get("best")
-        print(f"{key}: resuming from {checkpoint_path} at step {step}")
-    rows = read_losses(csv_path, step)
-
-    def checkpoint(final: bool = False) -> None:
-        nonlocal saved
-        saved = step
-        payload = {
-            "format": CHECKPOINT_FORMAT,
-            "identity": expected,
-            "step": step,
-            "elapsed": elapsed,
-            "path": chosen,  # the implementation (a field name older checkpoints already use)
-            "weights": model.state_dict(),
-        }
-        save_checkpoint({**payload, "optimizer": optimizer.state_dict(), "best": best}, checkpoint_path)
-        if final:
-            shipped = {**payload, "parameters": model.parameter_counts(), "device": describe_device(device)}
-            if best is not None:
-                shipped["weights"] = best["weights"]
-                shipped["selected"] = {
-                    "rule": "best validation loss",
-                    "step": best["step"],
-                    "valid_loss": best["valid_loss"],
-                    "last_step": step,
-                    "last_valid_loss": float(last_valid) if last_valid else None,
-                }
-            save_checkpoint(shipped, final_path)
-
-    def diverged(what: str, value: float, bar: Any) -> units.UnitError:
-        """The error for a non-finite loss; these weights are never saved, an earlier checkpoint stays. Closes
-        the progress bar, so that the one-line error does not land on the bar's line."""
-        if bar is not None:
-            bar.close()
-        kept = f"{checkpoint_path} keeps step {saved}" if saved is not None else "no checkpoint was written"
-        return units.UnitError(
-            f"{units.unit_file(config.unit)}: {what} is {value} at step {step}; the model's outputs are no "
-            f"longer finite (a unit that overflows or divides by zero, or a learning rate too high), so "
-            f"training stopped without saving these weights ({kept})"
+    with cpu_threads(profile.train_threads):
+        run = start(profile, key, device, implementation)
+        resume(run, implementation)
+        if run.step == profile.steps and run.final_path.exists():
+            print(f"{key}: up to date ({run.final_path}, {profile.steps} steps)")
+            return run.final_path
+        if run.step:
+            print(f"{key}: resuming from {run.checkpoint_path} at step {run.step}")
+        if hasattr(
+            run.model.rnn, "fused"
+        ):  # a unit with its own kernels (Nested LSTM): off for the reference
+            run.model.rnn.fused = None if run.fused else False
+        print(
+            f"{key}: training {profile.model(key).name} on {describe_device(device)} for "
+            f"{profile.steps} steps ({run.implementation} implementation)"
         )
+        if not yes:
+            check_cpu_time(run.model, run.data, profile, key, device, profile.steps - run.step, run.fused)
+        run_steps(run, on_step, progress)
+        if not run.final_path.exists():  # resumed at the very end: the checkpoint holds the final state
+            save(run, final=True)
+    print(f"{key}: {run.step} steps in {run.elapsed:.0f} s -> {run.final_path}")
+    return run.final_path
 
-    def remember_if_best(valid_loss: float) -> None:
-        nonlocal best
-        if profile.keep_best and (best is None or valid_loss < best["valid_loss"]):
-            best = {"step": step, "valid_loss": valid_loss, "weights": copy.deepcopy(model.state_dict())}
 
-    fused = chosen == "fused"
-    if hasattr(model.rnn, "fused"):  # a unit with its own kernels (Nested LSTM): off for the reference
-        model.rnn.fused = None if fused else False
-    print(
-        f"{key}: training {config.name} on {describe_device(device)} for {profile.steps} steps "
-        f"({chosen} implementation)"
-    )
-    if not yes:
-        check_cpu_time(model, data, profile, key, device, profile.steps - step, fused)
-    model.train()
-    with open(csv_path, "w", newline="") as handle:
+def run_steps(run: Run, on_step: Callable[[int], None] | None, progress: bool) -> None:
+    """Steps up to the profile's last, each logged to losses.csv, with checkpoints at their interval."""
+    profile = run.profile
+    csv_path = run.directory / LOSSES
+    rows = read_losses(csv_path, run.step)
+    run.last_valid = next((r["valid_loss"] for r in reversed(rows) if r["valid_loss"]), "")
+    run.model.train()
+    with (
+        open(csv_path, "w", newline="") as handle,
+        _progress(progress, profile.steps, run.step, run.key) as bar,
+    ):
         writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
         writer.writeheader()
         writer.writerows(rows)
         handle.flush()
-        bar = _progress(progress, profile.steps, step, key)
-        last_valid = rows[-1]["valid_loss"] if rows else ""
-        while step < profile.steps:
+        while run.step < profile.steps:
             started = time.perf_counter()
-            rows_of_batch = batch_indices(
-                step, len(data.inputs["train"]), profile.batch_size, profile.train_seed
-            )
-            chars, targets = data.batch("train", rows_of_batch, device)
-            loss_sum, count, _ = model.loss(chars, targets, fused=fused)
-            loss = loss_sum / count
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            train_loss = loss.item()
-            step += 1
-            if not math.isfinite(train_loss):
-                raise diverged("loss", train_loss, bar)
-            valid = ""
-            if step % profile.validate_every == 0 or step == profile.steps or step == 1:
-                valid_loss = validation_loss(model, data, profile, device, fused)
-                if not math.isfinite(valid_loss):
-                    raise diverged("validation loss", valid_loss, bar)
-                valid = f"{valid_loss:.5f}"
-                last_valid = valid
-                remember_if_best(float(valid))
-            elapsed += time.perf_counter() - started
+            train_loss = take_step(run)
+            valid = validate_if_due(run)
+            run.elapsed += time.perf_counter() - started
             writer.writerow(
                 {
-                    "step": step,
-                    "seconds": f"{elapsed:.3f}",
+                    "step": run.step,
+                    "seconds": f"{run.elapsed:.3f}",
                     "train_loss": f"{train_loss:.5f}",
                     "valid_loss": valid,
                 }
             )
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(loss=f"{train_loss:.3f}", valid=last_valid[:5], refresh=False)
-            if step % profile.checkpoint_every == 0 or step == profile.steps:
+                bar.set_postfix(loss=f"{train_loss:.3f}", valid=run.last_valid[:5], refresh=False)
+            if run.step % profile.checkpoint_every == 0 or run.step == profile.steps:
                 handle.flush()
-                checkpoint(final=step == profile.steps)
+                save(run, final=run.step == profile.steps)
             if on_step is not None:
-                on_step(step)
-        if bar is not None:
-            bar.close()
-    if not final_path.exists():  # resumed at the very end: the last checkpoint already holds the final state
-        checkpoint(final=True)
-    print(f"{key}: {step} steps in {elapsed:.0f} s -> {final_path}")
-    return final_path
+                on_step(run.step)
 
 
-def _progress(enabled: bool, total: int, initial: int, key: str):
+@contextlib.contextmanager
+def _progress(enabled: bool, total: int, initial: int, key: str) -> Iterator[Any]:
+    """A tqdm bar while the block runs (None when disabled), closed on the way out, errors included, so
+    that a one-line error does not land on the bar's line."""
     if not enabled:
-        return None
+        yield None
+        return
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, desc=key, unit="step", dynamic_ncols=True, mininterval=1.0)
+    bar = tqdm(total=total, initial=initial, desc=key, unit="step", dynamic_ncols=True, mininterval=1.0)
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 def main() -> None:
