@@ -110,8 +110,9 @@ def trial(name: str, key: str, settings: dict, threads: int | None, test: bool =
     result = {
         "recipe": name,
         "model": key,
-        "settings": {k: v for k, v in dataclasses.asdict(profile).items() if k in {*TODAY, "train_threads"}},
-        "threads": torch.get_num_threads(),
+        "settings": {k: v for k, v in dataclasses.asdict(profile).items() if k in {*TODAY, "embedding"}},
+        "units": profile.model(key).units,
+        "threads": profile.train_threads or torch.get_num_threads(),
         "wall_seconds": round(wall, 1),
         "cpu_seconds": round(cpu, 1),
         "valid_ce_512": round(valid_score(profile, key, model), 4),
@@ -143,11 +144,14 @@ def main() -> None:
     parser.add_argument("--model", action="append", default=[])
     parser.add_argument("--set", action="append", default=[], help="a profile setting, e.g. steps=800")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--units", type=int, default=None, help="the width of every model")
     args = parser.parse_args()
     settings = {}
     for item in args.set:
         field, _, value = item.partition("=")
         settings[field] = parse_value(value)
+    if args.units:
+        settings["models"] = profiles.model_configs(profiles.ARTICLE_MODELS, args.units)
     TRIAL_RUNS.mkdir(exist_ok=True)
     for key in args.model or list(profiles.ARTICLE_MODELS):
         trial(args.recipe, key, settings, args.threads)

@@ -45,6 +45,15 @@ CHECKPOINT, TRAINED, LOSSES = "checkpoint.pt", "model.pt", "losses.csv"  # train
 EVALUATION = "eval.json"  # evaluate, per model
 BASELINE, RESULTS = "baseline.json", "results.json"  # evaluate, per run
 EXPORT_REPORT = "export.json"  # export, per model
+# Training settings that older checkpoints and run records lack, with the value their training had: a
+# constant learning rate, no clipping, PyTorch's own thread count. Such a run still resumes under them.
+IDENTITY_DEFAULTS = {
+    "lr_schedule": "constant",
+    "warmup_steps": 0,
+    "min_learning_rate": 0.0,
+    "clip_norm": None,
+    "train_threads": None,
+}
 
 
 def model_dir(profile: Profile, key: str) -> Path:
@@ -143,6 +152,8 @@ def claim_run_dir(profile: Profile) -> Path:
             # Records written before models could be chosen per run list them; before studies, no variant.
             found["profile"].pop("models", None)
             found["profile"].setdefault("variant", "")
+            for setting, value in IDENTITY_DEFAULTS.items():  # before schedules: constant, no clipping
+                found["profile"].setdefault(setting, value)
         if found != wanted:
             old = found.get("profile", {}) if isinstance(found, dict) else {}
             differ = [k for k in wanted["profile"] if old.get(k) != wanted["profile"][k]]
@@ -174,17 +185,6 @@ class CheckpointError(RuntimeError):
 def save_checkpoint(payload: dict, path: Path) -> None:
     with replacing(path) as temporary:
         torch.save(payload, temporary)
-
-
-# Identity fields that older checkpoints lack, with the value their training had: a constant learning
-# rate, no clipping, PyTorch's own thread count. Such a checkpoint still resumes under those settings.
-IDENTITY_DEFAULTS = {
-    "lr_schedule": "constant",
-    "warmup_steps": 0,
-    "min_learning_rate": 0.0,
-    "clip_norm": None,
-    "train_threads": None,
-}
 
 
 def read_checkpoint(path: Path, expected: dict | None = None) -> dict:

@@ -122,6 +122,10 @@ def fixture_results(profile, published: dict, direction: str) -> dict:
             "batch_size": profile.batch_size,
             "steps": profile.steps,
             "learning_rate": profile.learning_rate,
+            "lr_schedule": profile.lr_schedule,
+            "warmup_steps": profile.warmup_steps,
+            "min_learning_rate": profile.min_learning_rate,
+            "clip_norm": profile.clip_norm,
             "train_seed": 1,
             "embedding": profile.embedding,
             "vocab_size": profile.vocab_size,
@@ -185,12 +189,19 @@ def test_the_articles_sentences_are_true_of_each_setting(
     gru = results["models"][0]
 
     # the setting: said to follow the original only when every fact matches, else each difference named
+    rate = f"a learning rate of {profile.learning_rate:g}"
+    if profile.lr_schedule == "cosine":
+        rate = (
+            f"a learning rate warmed up linearly over {profile.warmup_steps} steps to "
+            f"{profile.learning_rate:g}, then decayed along a cosine to {profile.min_learning_rate:g}"
+        )
+    clipping = f", with the gradient's norm clipped at {profile.clip_norm:g}" if profile.clip_norm else ""
     phrases = {
         "corpus": "the Brown corpus instead of text8",
         "sizes": f"models of {profile.models[0].units} units with an embedding of {profile.embedding} and "
         f"{2**profile.vocab_bits:,} words instead of 600 units, 600 and 16,384 words",
-        "training": f"{profile.steps:,} training steps of {profile.batch_size} at a learning rate of "
-        f"{profile.learning_rate} instead of 14,278 steps of 64 at 0.001",
+        "training": f"{profile.steps:,} training steps of {profile.batch_size} at {rate}{clipping} instead "
+        "of 14,278 steps of 64 at a constant 0.001",
         "init": "PyTorch's default initial weights instead of the original's",
         "test": f"the first {profile.eval_observations} test observations instead of all of them",
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -88,6 +89,81 @@ def test_resume_after_ctrl_c_ends_with_the_same_weights(isolated) -> None:
     assert [r["train_loss"] for r in losses(directory / "losses.csv")] == [
         r["train_loss"] for r in losses(reference_dir / "losses.csv")
     ]
+
+
+def scheduled(profile: profiles.Profile) -> profiles.Profile:
+    """`profile` with a warm-up, a cosine decay, clipping and one thread: every setting a schedule has."""
+    return dataclasses.replace(
+        profile,
+        learning_rate=0.02,
+        lr_schedule="cosine",
+        warmup_steps=3,
+        min_learning_rate=0.001,
+        clip_norm=0.5,
+        train_threads=1,
+    )
+
+
+def test_learning_rate_warms_up_then_decays_along_a_cosine_to_the_floor() -> None:
+    profile = dataclasses.replace(scheduled(profiles.load("tiny")), steps=13)
+    rates = [train.learning_rate(profile, step) for step in range(profile.steps)]
+    assert rates[:3] == pytest.approx([0.02 / 3, 0.04 / 3, 0.02])  # warm-up, the last one at the peak
+    assert rates[3] == pytest.approx(0.02) and rates[-1] > 0.001
+    assert all(a > b for a, b in zip(rates[3:], rates[4:], strict=False))  # falling after the peak
+    assert rates[3 + 5] == pytest.approx(0.001 + 0.5 * (0.02 - 0.001))  # half-way down the cosine
+    assert train.learning_rate(profile, profile.steps) == pytest.approx(0.001)
+    assert train.learning_rate(profiles.load("tiny"), 5) == profiles.load("tiny").learning_rate
+
+
+def test_a_scheduled_clipped_run_is_repeatable_and_resumes_to_the_same_weights(isolated) -> None:
+    """The schedule and the clipping depend on the step alone: interrupted and resumed, a run ends with
+    the weights of one that was never interrupted; its thread count is put back afterwards."""
+    profile = scheduled(profiles.load("tiny"))
+    dataset.prepare(profile)
+    threads = torch.get_num_threads()
+    reference = train.train(profile, "lstm", CPU, progress=False)
+    assert torch.get_num_threads() == threads
+    reference_dir = reference.parent.rename(reference.parent.with_name("lstm-reference"))
+    identity = torch.load(reference_dir / "model.pt", weights_only=True)["identity"]
+    assert (identity["lr_schedule"], identity["clip_norm"], identity["train_threads"]) == ("cosine", 0.5, 1)
+
+    def ctrl_c(step: int) -> None:
+        if step == 7:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train.train(profile, "lstm", CPU, on_step=ctrl_c, progress=False)
+    train.train(profile, "lstm", CPU, progress=False)
+    assert_same_weights(reference_dir / "model.pt", profile.run_dir / "lstm" / "model.pt")
+    constant = dataclasses.replace(profile, lr_schedule="constant")
+    with pytest.raises(CheckpointError, match="made with lr_schedule = 'cosine', but this"):
+        train.train(constant, "lstm", CPU, progress=False)
+
+
+def test_a_run_from_before_schedules_resumes_as_a_constant_rate(isolated, capsys) -> None:
+    """Checkpoints and run records written before the schedule settings existed lack them: they were made
+    with a constant rate and no clipping, and resume under exactly those settings."""
+    profile = profiles.load("tiny")
+    record = run_files.claim_run_dir(profile)
+    dataset.prepare(profile)
+
+    def ctrl_c(step: int) -> None:
+        if step == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train.train(profile, "gru", CPU, on_step=ctrl_c, progress=False)
+    checkpoint = profile.run_dir / "gru" / "checkpoint.pt"
+    payload = torch.load(checkpoint, weights_only=True)
+    old = json.loads(record.read_text())
+    for field in run_files.IDENTITY_DEFAULTS:
+        del payload["identity"][field]
+        del old["profile"][field]
+    torch.save(payload, checkpoint)
+    record.write_text(json.dumps(old))
+    assert run_files.claim_run_dir(profile) == record
+    train.train(profile, "gru", CPU, progress=False)
+    assert f"resuming from {checkpoint} at step 4" in capsys.readouterr().out
 
 
 def test_resume_after_kill_ends_with_the_same_weights(isolated) -> None:

@@ -42,7 +42,9 @@ def comparison(results: dict, recipe: dict) -> dict:
         and training["vocab_size"] - 2 == recipe["vocabulary"],
         "training": training["steps"] == recipe["steps"]
         and training["batch_size"] == recipe["batch_size"]
-        and training["learning_rate"] == recipe["learning_rate"],
+        and training["learning_rate"] == recipe["learning_rate"]
+        and training.get("lr_schedule", "constant") == "constant"
+        and training.get("clip_norm") is None,
         "init": training.get("init") == recipe["init"],
         "test": evaluation.get("observations") is None,
     }
@@ -54,6 +56,27 @@ def comparison(results: dict, recipe: dict) -> dict:
         # The original's sizes trained for under a tenth of an epoch (paper-shapes): not trained at all.
         "untrained_paper_sizes": same["sizes"] and epochs < 0.1,
     }
+
+
+def training_recipe(training: dict) -> dict:
+    """The run's training in words, from results.json's `training` (runs made before schedules had a
+    constant rate and no clipping): `rate` is the learning rate as it was applied, `recipe` the steps, the
+    batch and the rate, `clipping` the clipping clause ("" without)."""
+    peak = training["learning_rate"]
+    if training.get("lr_schedule", "constant") == "constant":
+        rate = f"a learning rate of {peak:g}"
+    else:
+        warmup = training.get("warmup_steps", 0)
+        rise = (
+            f"warmed up linearly over {warmup:,} steps to {peak:g}, then"
+            if warmup
+            else f"starting at {peak:g},"
+        )
+        rate = f"a learning rate {rise} decayed along a cosine to {training.get('min_learning_rate', 0.0):g}"
+    clip = training.get("clip_norm")
+    clipping = f"with the gradient's norm clipped at {clip:g}" if clip is not None else ""
+    recipe = f"{training['steps']:,} training steps of {training['batch_size']} at {rate}"
+    return {"rate": rate, "clipping": clipping, "recipe": f"{recipe}, {clipping}" if clipping else recipe}
 
 
 class PassageData:
@@ -117,7 +140,7 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         ],
         "baseline": results["baseline"],
         "dataset": {**results["dataset"]["stats"], **results["dataset"]["recipe"]},
-        "training": results["training"],
+        "training": {**results["training"], **training_recipe(results["training"])},
         "evaluation": results.get("evaluation", {}),
         "published": published,
         "original": published["recipe"],
