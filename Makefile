@@ -43,6 +43,9 @@ endif
 STAGE := $(shell $(PYTHON) -m build.profiles stage $(RUN_SETTINGS))
 # Training the paper profile on a CPU takes days: YES=1 says go ahead anyway.
 TRAIN_FLAGS := $(if $(YES),--yes)
+# How many models train at once: all of the run's when the profile gives each training one CPU thread
+# (small: side by side they make more steps per second than one at a time on every core), else one.
+TRAIN_JOBS := $(shell $(PYTHON) -m build.profiles train-jobs $(RUN_SETTINGS))
 
 INSTALLED := $(VENV)/.installed node_modules/.installed
 # The test tools (the `dev` extra), which `make article` does not install.
@@ -129,7 +132,24 @@ $(RUN)/dataset.json: $(INSTALLED) build/corpus.py build/dataset.py build/profile
 .SECONDEXPANSION:
 $(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/fused.py $(UNIT_SOURCES) build/units/$$*.py \
 		$$(wildcard build/kernels/$$*.py)
-	$(PY) -m build.train $(STAGE) --model $*$(if $(TRAIN_FLAGS), $(TRAIN_FLAGS))
+	$(PY) -m build.train $(STAGE) --model $*$(if $(TRAIN_FLAGS), $(TRAIN_FLAGS))$(if \
+		$(filter-out 1,$(TRAIN_JOBS)), --progress lines)
+
+# When the models train side by side (TRAIN_JOBS > 1, one line of progress each), only they do: every
+# other stage of the run waits for all of them, then the stages run one after another in this order,
+# each on every core (order-only prerequisites, which make nothing out of date).
+TRAINED := $(foreach m,$(KEYS),$(RUN)/$(m)/model.pt)
+ifneq ($(TRAIN_JOBS),1)
+MAKEFLAGS += -j$(TRAIN_JOBS)
+ONE_AT_A_TIME := $(RUN)/baseline.json $(foreach m,$(KEYS),$(RUN)/$(m)/eval.json $(RUN)/$(m)/export.json) \
+	$(RUN)/results.json $(SITE)/data/manifest.json $(SITE)/index.html
+$(RUN)/baseline.json: | $(TRAINED)
+define after
+$(if $(word 2,$1),$(word 2,$1): | $(firstword $1)
+$(call after,$(wordlist 2,$(words $1),$1)))
+endef
+$(eval $(call after,$(ONE_AT_A_TIME)))
+endif
 
 $(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py build/connectivity.py \
 		$(wildcard article/reference/connectivity_*.json)

@@ -189,6 +189,7 @@ PROFILES: dict[str, Profile] = {
         validate_every=4,
         validation_batches=1,
         corpus_limit=60_000,
+        train_threads=1,  # as small: Make trains the models side by side
     ),
 }
 
@@ -339,14 +340,20 @@ def plan(profile_name: str, corpus: str | None = None, model: str | None = None,
     return " ".join([str(relative_to_root(profile.run_dir)), *keys])
 
 
+def train_jobs(profile: Profile) -> int:
+    """How many models Make trains at once: all of the run's when the profile fixes each training's CPU
+    threads (one process per model, side by side), else one at a time on every core."""
+    return len(profile.models) if profile.train_threads else 1
+
+
 def main() -> None:
     """Answers Make's questions: `plan` (run directory and model keys on one line), `run-dir`, `models`,
-    `stage` (the options every stage gets).
+    `stage` (the options every stage gets), `train-jobs` (how many models train at once).
 
     Arguments are taken as given (an empty one means the profile's own), and a wrong one exits with status
     2 and one line on stdout, which the Makefile turns into `$(error ...)`."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("question", choices=["plan", "run-dir", "models", "stage"])
+    parser.add_argument("question", choices=["plan", "run-dir", "models", "stage", "train-jobs"])
     parser.add_argument("--profile", default=os.environ.get("PROFILE") or "small")
     parser.add_argument("--corpus", default=os.environ.get("CORPUS") or None)
     parser.add_argument("--model", default=None)
@@ -366,6 +373,8 @@ def main() -> None:
         print(answer[0])
     elif args.question == "models":
         print(" ".join(answer[1:]))
+    elif args.question == "train-jobs":
+        print(train_jobs(load(args.profile, args.corpus or None, **settings)))
     else:
         print(stage_arguments(args.profile, args.corpus or None, **settings))
 

@@ -388,7 +388,7 @@ def train(
     key: str,
     device: torch.device | None = None,
     on_step: Callable[[int], None] | None = None,
-    progress: bool = True,
+    progress: bool | str = True,
     implementation: str | None = None,
     yes: bool = False,
 ) -> Path:
@@ -396,6 +396,8 @@ def train(
 
     `implementation` is "fused" or "reference"; None means the device's default for a new run and the
     checkpoint's own for a resumed one. `on_step(step)` is called after every step (tests interrupt there).
+    `progress`: True or "bar" for a progress bar, "lines" for a line at every validation (trainings side by
+    side share a terminal), False for neither.
     """
     device = device or pick_device()
     with cpu_threads(profile.train_threads):
@@ -423,7 +425,7 @@ def train(
     return run.final_path
 
 
-def run_steps(run: Run, on_step: Callable[[int], None] | None, progress: bool) -> None:
+def run_steps(run: Run, on_step: Callable[[int], None] | None, progress: bool | str) -> None:
     """Steps up to the profile's last, each logged to losses.csv, with checkpoints at their interval."""
     profile = run.profile
     csv_path = run.directory / LOSSES
@@ -432,7 +434,7 @@ def run_steps(run: Run, on_step: Callable[[int], None] | None, progress: bool) -
     run.model.train()
     with (
         open(csv_path, "w", newline="") as handle,
-        _progress(progress, profile.steps, run.step, run.key) as bar,
+        _progress(progress in (True, "bar"), profile.steps, run.step, run.key) as bar,
     ):
         writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
         writer.writeheader()
@@ -451,6 +453,12 @@ def run_steps(run: Run, on_step: Callable[[int], None] | None, progress: bool) -
                     "valid_loss": valid,
                 }
             )
+            if progress == "lines" and valid:
+                print(
+                    f"{run.key}: step {run.step}/{profile.steps}, loss {train_loss:.3f}, valid {valid[:5]}, "
+                    f"{run.elapsed:.0f} s",
+                    flush=True,
+                )
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{train_loss:.3f}", valid=run.last_valid[:5], refresh=False)
@@ -486,6 +494,12 @@ def main() -> None:
         "--yes", action="store_true", help="train on the CPU even when the estimate runs to hours or days"
     )
     parser.add_argument(
+        "--progress",
+        choices=["bar", "lines", "none"],
+        default="bar",
+        help="a progress bar, a line at every validation (for trainings side by side), or neither",
+    )
+    parser.add_argument(
         "--reference",
         action="store_true",
         help="plain PyTorch even on CUDA, where the fused implementation is the default",
@@ -497,7 +511,8 @@ def main() -> None:
     try:
         implementation = "reference" if args.reference else None
         device = pick_device(args.device)
-        train(profile, args.model, device, progress=True, implementation=implementation, yes=args.yes)
+        progress = {"bar": True, "lines": "lines", "none": False}[args.progress]
+        train(profile, args.model, device, progress=progress, implementation=implementation, yes=args.yes)
     except (units.UnitError, CheckpointError, TooSlowError, FileNotFoundError, KeyError, ValueError) as error:
         sys.exit(f"error: {error}")
 
