@@ -1,20 +1,21 @@
-"""Train the small profile's models under other recipes and compare them with the profile's own.
+"""Train the small profile's models under other recipes, and time the profile against its old recipe.
 
-Each recipe is the `small` profile with some settings replaced (steps, batch size, learning rate and
-its schedule, clipping, threads). A trial trains one model of one recipe from scratch in its own run
-directory (under bench/runs/, never runs/), then scores its final weights on the first 512 validation
-observations (more than training's own 4 batches, so that recipes can be told apart). It prints one
-line and appends it as JSON to bench/runs/trials.jsonl, with the learning curve (valid loss against
-seconds) from losses.csv.
+A recipe is the `small` profile with some settings replaced (steps, batch size, learning rate and its
+schedule, clipping, threads, width). A trial trains one model of one recipe from scratch in its own run
+directory (bench/runs/small-<recipe>/, never runs/), then scores the final weights on the first 512
+validation observations (more than training's own few batches, so that recipes can be told apart) and on
+the whole test split (cross entropy, and top-1 at 0 letters ours and as the original counted). Each
+trial prints one line and appends it, with its learning curve, to bench/runs/trials.jsonl.
 
-    python bench/train_recipes.py --recipe today --model gru --threads 2
-    python bench/train_recipes.py --recipe small --model nlstm --threads 1   # the profile as it is
-    python bench/train_recipes.py --recipe x --model lstm --set steps=800 --set lr_schedule=cosine
+    python bench/train_recipes.py --recipe peak2e-2 --model gru --threads 1 --set learning_rate=0.02
+    python bench/train_recipes.py --recipe wide --model lstm --units 192 --set steps=300
 
-`--compare` trains the three models under "today" (the recipe the small profile had before its
-schedule) and under the profile as it is, back to back in one process, and prints the side-by-side table
-of training time (wall clock and CPU seconds) and scores. `--plot` draws bench/learning_curves.png from
-the trials file.
+`--compare` is the side-by-side run of bench/RESULTS.md: the three models under "today" (the recipe the
+small profile had before its schedule: constant 1e-2, 500 steps of 32, one model at a time on every core,
+as `make article` trained them) and under the small profile as it is now (trained as `make article`
+trains them now: all at once when the profile gives each one thread), timed in the same run, each
+training in a process of its own; then the scores, the ratio of the wall-clock times and
+bench/learning_curves.png (validation loss against seconds, both recipes).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import argparse
 import dataclasses
 import json
 import os
+import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,9 +42,11 @@ import torch  # noqa: E402
 from build import dataset as dataset_stage  # noqa: E402
 from build import evaluate, profiles, train  # noqa: E402
 from build.model import Model  # noqa: E402
-from build.run_files import DATASET_RECORD, LOSSES  # noqa: E402
+from build.run_files import LOSSES  # noqa: E402
 
 VALID_OBSERVATIONS = 512
+TRIALS = TRIAL_RUNS / "trials.jsonl"
+PLOT = HERE / "learning_curves.png"
 # The small profile's recipe before it had a schedule: what "today" means in bench/RESULTS.md.
 TODAY = {
     "batch_size": 32,
@@ -52,9 +57,8 @@ TODAY = {
     "min_learning_rate": 0.0,
     "clip_norm": None,
     "train_threads": None,
-    "checkpoint_every": 100,
-    "validate_every": 50,
 }
+RECORDED = {*TODAY, "embedding"}  # the settings each trial's line records
 
 
 def parse_value(text: str) -> object:
@@ -68,18 +72,25 @@ def parse_value(text: str) -> object:
     return text
 
 
-def recipe_profile(name: str, settings: dict) -> profiles.Profile:
-    base = profiles.PROFILES["small"]
+def recipe_profile(name: str, settings: dict, units: int | None = None) -> profiles.Profile:
+    """The small profile under recipe `name` ("today": the old recipe; "small": the profile as it is)."""
     if name == "today":
         settings = {**TODAY, **settings}
-    return dataclasses.replace(base, variant=name, **settings)
+    if units:
+        settings = {**settings, "models": profiles.model_configs(profiles.ARTICLE_MODELS, units)}
+    return dataclasses.replace(profiles.PROFILES["small"], variant=name, **settings)
+
+
+def train_only(profile: profiles.Profile, key: str) -> None:
+    """Train `key` from scratch in the recipe's run directory (the dataset comes from the cache)."""
+    shutil.rmtree(profile.run_dir / key, ignore_errors=True)
+    dataset_stage.prepare(profile)
+    train.train(profile, key, torch.device("cpu"), progress=False)
 
 
 @torch.no_grad()
-def valid_score(profile: profiles.Profile, key: str, model: Model) -> float:
+def valid_score(model: Model, data: dataset_stage.Dataset) -> float:
     """Mean cross entropy over the counted positions of the first VALID_OBSERVATIONS validation rows."""
-    data = dataset_stage.load(profile)
-    model.eval()
     total, count = 0.0, 0
     for start in range(0, VALID_OBSERVATIONS, 64):
         rows = np.arange(start, min(start + 64, VALID_OBSERVATIONS))
@@ -89,51 +100,149 @@ def valid_score(profile: profiles.Profile, key: str, model: Model) -> float:
     return total / count
 
 
-def trial(name: str, key: str, settings: dict, threads: int | None, test: bool = True) -> dict:
-    """Train `key` under recipe `name` from scratch; its time, final scores and curve."""
-    profile = recipe_profile(name, settings)
-    if threads:
-        profile = dataclasses.replace(profile, train_threads=threads)
-    shutil.rmtree(profile.run_dir / key, ignore_errors=True)
-    profile.run_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(profiles.ROOT / "runs" / "small" / DATASET_RECORD, profile.run_dir / DATASET_RECORD)
-    cpu_started, wall_started = time.process_time(), time.perf_counter()
-    path = train.train(profile, key, torch.device("cpu"), progress=False)
-    wall, cpu = time.perf_counter() - wall_started, time.process_time() - cpu_started
-    model = Model.for_profile(profile, key)
-    model.load_state_dict(torch.load(path, weights_only=True)["weights"])
+def score(name: str, profile: profiles.Profile, key: str, wall: float, cpu: float) -> dict:
+    """A trained model's scores and learning curve, appended to TRIALS and printed as one line."""
+    payload = torch.load(profile.run_dir / key / "model.pt", weights_only=True)
+    model = Model.for_profile(profile, key).eval()
+    model.load_state_dict(payload["weights"])
+    data = dataset_stage.load(profile)
+    metrics = evaluate.evaluate_model(model, data, 64, torch.device("cpu"))
     curve = []
     for line in (profile.run_dir / key / LOSSES).read_text().splitlines()[1:]:
-        step, seconds, _, valid = line.split(",")
+        step, seconds, _, valid = line.strip().split(",")
         if valid:
             curve.append([int(step), float(seconds), float(valid)])
     result = {
         "recipe": name,
         "model": key,
-        "settings": {k: v for k, v in dataclasses.asdict(profile).items() if k in {*TODAY, "embedding"}},
+        "settings": {k: v for k, v in dataclasses.asdict(profile).items() if k in RECORDED},
         "units": profile.model(key).units,
-        "threads": profile.train_threads or torch.get_num_threads(),
         "wall_seconds": round(wall, 1),
         "cpu_seconds": round(cpu, 1),
-        "valid_ce_512": round(valid_score(profile, key, model), 4),
+        "training_seconds": round(payload["elapsed"], 1),
+        "valid_ce_512": round(valid_score(model, data), 4),
+        "test_ce": round(metrics["cross_entropy"], 4),
+        "top1_0_ours": metrics["accuracy_by_letters"]["top1"][0],
+        "top1_0_original": metrics["as_original"]["accuracy_by_letters"]["top1"][0],
         "curve": curve,
     }
-    if test:
-        metrics = evaluate.evaluate_model(
-            model, dataset_stage.load(profile), 64, torch.device("cpu"), observations=None
-        )
-        result["test_ce"] = round(metrics["cross_entropy"], 4)
-        result["top1_0_ours"] = metrics["accuracy_by_letters"]["top1"][0]
-        result["top1_0_original"] = metrics["as_original"]["accuracy_by_letters"]["top1"][0]
-    with open(TRIAL_RUNS / "trials.jsonl", "a") as handle:
+    TRIAL_RUNS.mkdir(exist_ok=True)
+    with open(TRIALS, "a") as handle:
         handle.write(json.dumps(result) + "\n")
     print(
-        f"{name:<24} {key:<6} wall {wall:7.1f} s  cpu {cpu:7.1f} s  valid CE (512 obs) "
-        f"{result['valid_ce_512']:.4f}  test CE {result.get('test_ce')}  top-1 at 0 letters "
-        f"{result.get('top1_0_ours')} / as the original {result.get('top1_0_original')}",
+        f"{name:<20} {key:<6} wall {wall:7.1f} s  cpu {cpu:7.1f} s  valid CE (512) "
+        f"{result['valid_ce_512']:.4f}  test CE {result['test_ce']:.4f}  top-1 at 0 letters "
+        f"{result['top1_0_ours']:.2%} / as the original {result['top1_0_original']:.2%}",
         flush=True,
     )
     return result
+
+
+def trial(name: str, key: str, settings: dict, threads: int | None, units: int | None) -> dict:
+    profile = recipe_profile(name, settings, units)
+    if threads:
+        profile = dataclasses.replace(profile, train_threads=threads)
+    cpu_started, wall_started = time.process_time(), time.perf_counter()
+    train_only(profile, key)
+    return score(name, profile, key, time.perf_counter() - wall_started, time.process_time() - cpu_started)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_trainings(recipe: str, keys: list[str], at_once: bool) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of training `keys` under `recipe`, each in a process of its own,
+    one after another or all at once."""
+    command = [sys.executable, __file__, "--train-only", "--recipe", recipe]
+    cpu, started = children_cpu(), time.perf_counter()
+    if at_once:
+        running = [subprocess.Popen([*command, "--model", key]) for key in keys]
+        codes = [process.wait() for process in running]
+    else:
+        codes = [subprocess.run([*command, "--model", key]).returncode for key in keys]
+    if any(codes):
+        raise SystemExit(f"a training of recipe {recipe} failed: exit codes {codes}")
+    return time.perf_counter() - started, children_cpu() - cpu
+
+
+def compare() -> None:
+    """The old recipe against the profile as it is, trained as `make article` trains each."""
+    keys = list(profiles.ARTICLE_MODELS)
+    now = profiles.PROFILES["small"]
+    timings = {
+        "today": timed_trainings("today", keys, at_once=False),
+        "small": timed_trainings("small", keys, at_once=profiles.train_jobs(now) > 1),
+    }
+    baseline = evaluate.evaluate_baseline(dataset_stage.load(recipe_profile("small", {})))["cross_entropy"]
+    rows = []
+    for name, (wall, cpu) in timings.items():
+        profile = recipe_profile(name, {})
+        for key in keys:
+            result = score(name, profile, key, wall, cpu)
+            rows.append((name, key, result))
+    print(f"\nno-context baseline: test cross entropy {baseline:.4f}")
+    print(
+        "| recipe | model | training (s, the model's own clock) | valid CE (512 obs) | test CE | below the "
+        "baseline | top-1 at 0 letters, ours / as the original |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, key, r in rows:
+        print(
+            f"| {name} | {key} | {r['training_seconds']:.0f} | {r['valid_ce_512']:.4f} | "
+            f"{r['test_ce']:.4f} | {1 - r['test_ce'] / baseline:.1%} | {r['top1_0_ours']:.1%} / "
+            f"{r['top1_0_original']:.1%} |"
+        )
+    (old_wall, old_cpu), (new_wall, new_cpu) = timings["today"], timings["small"]
+    print("\n| recipe | wall clock, all three models (s) | CPU (s) |\n|---|---|---|")
+    print(f"| today | {old_wall:.0f} | {old_cpu:.0f} |\n| small now | {new_wall:.0f} | {new_cpu:.0f} |")
+    print(f"\nwall-clock ratio, now / today: {new_wall / old_wall:.2f}; CPU ratio {new_cpu / old_cpu:.2f}")
+    plot([r for _, _, r in rows], PLOT)
+    print(f"learning curves -> {PLOT}")
+
+
+def plot(results: list[dict], path: Path) -> None:
+    """Validation loss against training seconds, one line per trial, drawn with Pillow."""
+    from PIL import Image, ImageDraw
+
+    width, height, left, right, top, bottom = 960, 560, 70, 200, 30, 50
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    curves = [(r, [(s, v) for _, s, v in r["curve"] if v < 4.0]) for r in results]
+    x_max = max(s for _, c in curves for s, _ in c)
+    values = [v for _, c in curves for _, v in c]
+    y_min, y_max = min(values) - 0.05, max(values) + 0.05
+
+    def at(seconds: float, value: float) -> tuple[float, float]:
+        x = left + (width - left - right) * seconds / x_max
+        y = top + (height - top - bottom) * (y_max - value) / (y_max - y_min)
+        return x, y
+
+    draw.rectangle([left, top, width - right, height - bottom], outline="black")
+    for tick in np.linspace(y_min, y_max, 6):
+        x, y = at(0, tick)
+        draw.text((8, y - 6), f"{tick:.2f}", fill="black")
+    for tick in np.linspace(0, x_max, 6):
+        x, y = at(tick, y_min)
+        draw.text((x - 10, height - bottom + 8), f"{tick:.0f} s", fill="black")
+    draw.text(
+        (left, 8), "validation cross entropy against training seconds (each model's own clock)", fill="black"
+    )
+    colours = {"gru": (31, 119, 180), "lstm": (214, 39, 40), "nlstm": (44, 160, 44)}
+    for index, (result, curve) in enumerate(curves):
+        colour = colours.get(result["model"], (90, 90, 90))
+        points = [at(s, v) for s, v in curve]
+        if len(points) > 1:
+            if result["recipe"] == "today":  # dashed: the old recipe
+                for a, b in zip(points[::2], points[1::2], strict=False):
+                    draw.line([a, b], fill=colour, width=2)
+            else:
+                draw.line(points, fill=colour, width=3)
+        draw.text(
+            (width - right + 10, top + 18 * index), f"{result['recipe']} {result['model']}", fill=colour
+        )
+    image.save(path)
 
 
 def main() -> None:
@@ -145,16 +254,21 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="a profile setting, e.g. steps=800")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--units", type=int, default=None, help="the width of every model")
+    parser.add_argument("--compare", action="store_true", help="today's recipe against the profile's")
+    parser.add_argument("--train-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     settings = {}
     for item in args.set:
         field, _, value = item.partition("=")
         settings[field] = parse_value(value)
-    if args.units:
-        settings["models"] = profiles.model_configs(profiles.ARTICLE_MODELS, args.units)
-    TRIAL_RUNS.mkdir(exist_ok=True)
+    if args.compare:
+        compare()
+        return
     for key in args.model or list(profiles.ARTICLE_MODELS):
-        trial(args.recipe, key, settings, args.threads)
+        if args.train_only:
+            train_only(recipe_profile(args.recipe, settings, args.units), key)
+        else:
+            trial(args.recipe, key, settings, args.threads, args.units)
 
 
 if __name__ == "__main__":

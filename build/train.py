@@ -78,7 +78,8 @@ def default_implementation(device: torch.device) -> str:
 def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
-    return f"cpu ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
 
 
 def identity(profile: Profile, key: str, data: Dataset) -> dict:

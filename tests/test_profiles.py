@@ -115,3 +115,25 @@ def test_make_asks_for_the_stage_options_and_the_plan() -> None:
     )
     assert ask("models", "--profile", "tiny", "--models", "rnn,gru") == "rnn gru"
     assert ask("run-dir", "--profile", "tiny", "--lr", "0.5").endswith("runs/tiny-lr0.5")
+
+
+def test_paper_keeps_the_originals_recipe_exactly() -> None:
+    """The paper profile trains as the original did (spec sections 1-2): Adam's default 1e-3, constant,
+    unclipped, 14,278 mini-batches of 64, TensorFlow's initial weights, 600 units, 2^14 words."""
+    paper = profiles.load("paper")
+    assert (paper.batch_size, paper.steps, paper.learning_rate) == (64, 14_278, 1e-3)
+    assert (paper.lr_schedule, paper.warmup_steps, paper.clip_norm) == ("constant", 0, None)
+    assert paper.init == "original" and paper.corpus == "text8" and paper.vocab_bits == 14
+    assert paper.embedding == 600 and {(m.key, m.units, m.layers) for m in paper.models} == {
+        ("gru", 600, 2),
+        ("lstm", 600, 2),
+        ("nlstm", 600, 1),
+    }
+    assert paper.train_threads is None  # one model at a time, on every core or the GPU
+    assert profiles.train_jobs(paper) == 1 and profiles.train_jobs(profiles.load("small")) == 3
+
+
+def test_a_schedule_is_recorded_as_settings_of_the_profile() -> None:
+    small = profiles.load("small")
+    assert small.lr_schedule in {"constant", "cosine"}
+    assert 0 <= small.warmup_steps < small.steps and 0 <= small.min_learning_rate <= small.learning_rate

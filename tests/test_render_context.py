@@ -75,3 +75,42 @@ def test_a_model_the_original_did_not_have_is_sized_by_its_units() -> None:
     assert context.comparison(results, paper)["same"]["sizes"]  # no layers of the original's to differ from
     results["models"][-1]["units"] = 32
     assert not context.comparison(results, paper)["same"]["sizes"]
+
+
+def test_the_training_recipe_in_words_names_the_schedule_and_the_clipping() -> None:
+    constant = {"steps": 14_278, "batch_size": 64, "learning_rate": 1e-3}  # a run from before schedules
+    assert context.training_recipe(constant) == {
+        "rate": "a learning rate of 0.001",
+        "clipping": "",
+        "recipe": "14,278 training steps of 64 at a learning rate of 0.001",
+    }
+    cosine = {**constant, "steps": 1200, "batch_size": 16, "learning_rate": 0.015, "lr_schedule": "cosine"}
+    words = context.training_recipe({**cosine, "min_learning_rate": 0.001})
+    assert words["recipe"] == (
+        "1,200 training steps of 16 at a learning rate starting at 0.015, decayed along a cosine to 0.001"
+    )
+    words = context.training_recipe(
+        {**cosine, "warmup_steps": 25, "min_learning_rate": 0.0, "clip_norm": 1.0}
+    )
+    assert (
+        words["rate"]
+        == "a learning rate warmed up linearly over 25 steps to 0.015, then decayed along a cosine to 0"
+    )
+    assert words["recipe"].endswith(", with the gradient's norm clipped at 1")
+
+
+def test_a_schedule_or_clipping_differs_from_the_originals_training() -> None:
+    published = figure_data.published()
+    results, _, _ = fixture_json()
+    recipe = published["recipe"]
+    results["training"].update(
+        {
+            "steps": recipe["steps"],
+            "batch_size": recipe["batch_size"],
+            "learning_rate": recipe["learning_rate"],
+        }
+    )
+    assert context.comparison(results, recipe)["same"]["training"]
+    for change in ({"lr_schedule": "cosine"}, {"clip_norm": 1.0}):
+        changed = {**results, "training": {**results["training"], **change}}
+        assert not context.comparison(changed, recipe)["same"]["training"], change

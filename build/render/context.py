@@ -11,7 +11,7 @@ import numpy as np
 
 from build import profiles
 from build.render.errors import RenderError
-from build.run_files import RESULTS, decode_lower_triangle
+from build.run_files import IDENTITY_DEFAULTS, RESULTS, decode_lower_triangle
 
 
 def share_before_word(text: str, row: np.ndarray, index: int) -> float:
@@ -140,7 +140,7 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         ],
         "baseline": results["baseline"],
         "dataset": {**results["dataset"]["stats"], **results["dataset"]["recipe"]},
-        "training": {**results["training"], **training_recipe(results["training"])},
+        "training": {**IDENTITY_DEFAULTS, **results["training"], **training_recipe(results["training"])},
         "evaluation": results.get("evaluation", {}),
         "published": published,
         "original": published["recipe"],
