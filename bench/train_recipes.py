@@ -245,6 +245,38 @@ def plot(results: list[dict], path: Path) -> None:
     image.save(path)
 
 
+def describe(settings: dict, units: int) -> str:
+    """A recipe in a table cell: batch x steps, the rate and its schedule, clipping, width if not 128."""
+    rate = f"{settings['learning_rate']:g}"
+    if settings.get("lr_schedule") == "cosine":
+        warmup = settings.get("warmup_steps", 0)
+        floor = settings["min_learning_rate"]
+        rate = f"{'warm-up ' + str(warmup) + ', ' if warmup else ''}{rate} cosine to {floor:g}"
+    clip = settings.get("clip_norm")
+    width = "" if units == 128 else f", {units} units"
+    return (
+        f"{settings['batch_size']} x {settings['steps']:,}, {rate}{f', clip {clip:g}' if clip else ''}{width}"
+    )
+
+
+def table() -> None:
+    """The trials of TRIALS as a Markdown table, in the order they ran."""
+    print(
+        "| recipe | model | threads | training s | CPU s | valid CE (512 obs) | test CE | top-1 at 0 "
+        "letters, ours / as the original |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for line in TRIALS.read_text().splitlines():
+        r = json.loads(line)
+        threads = r.get("settings", {}).get("train_threads") or r.get("threads") or "default"
+        print(
+            f"| {describe(r['settings'], r.get('units', 128))} | {r['model']} | {threads} | "
+            f"{r.get('training_seconds', r['wall_seconds']):.0f} | {r['cpu_seconds']:.0f} | "
+            f"{r['valid_ce_512']:.4f} | "
+            f"{r['test_ce']:.4f} | {r['top1_0_ours']:.1%} / {r['top1_0_original']:.1%} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -255,14 +287,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--units", type=int, default=None, help="the width of every model")
     parser.add_argument("--compare", action="store_true", help="today's recipe against the profile's")
+    parser.add_argument("--table", action="store_true", help="the trials so far as a Markdown table")
     parser.add_argument("--train-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     settings = {}
     for item in args.set:
         field, _, value = item.partition("=")
         settings[field] = parse_value(value)
-    if args.compare:
-        compare()
+    if args.compare or args.table:
+        compare() if args.compare else table()
         return
     for key in args.model or list(profiles.ARTICLE_MODELS):
         if args.train_only:
