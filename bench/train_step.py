@@ -30,7 +30,7 @@ from build.model import (
     Model,  # noqa: E402
     pick_device,  # noqa: E402
 )
-from build.train import describe_device  # noqa: E402
+from build.training_state import describe_device  # noqa: E402
 
 
 def plain_step(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

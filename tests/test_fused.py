@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from build import dataset, profiles, run_files, train
+from build import dataset, profiles, run_files, train, training_state
 from build.fused import default_chunk, linear_cross_entropy
 from build.model import Model
 from build.run_files import CheckpointError
@@ -256,8 +256,8 @@ def test_fused_path_on_cpu_records_itself_and_is_not_mixed(isolated: Path, capsy
 
 
 def test_reference_flag_and_default_implementations(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert train.default_implementation(torch.device("cuda")) == "fused"
-    assert train.default_implementation(CPU) == "reference"
+    assert training_state.default_implementation(torch.device("cuda")) == "fused"
+    assert training_state.default_implementation(CPU) == "reference"
     with pytest.raises(ValueError, match="implementation must be one of"):
         train.train(profiles.load("tiny"), "gru", CPU, implementation="fast")
     calls = []

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from build import dataset, profiles, run_files, train
+from build import dataset, profiles, run_files, train, training_state
 from build.profiles import ModelConfig
 from build.run_files import CheckpointError
 from build.units import UnitError
@@ -249,7 +249,7 @@ def test_checkpoint_of_another_profile_is_refused(tiny, tmp_path, monkeypatch) -
     with pytest.raises(CheckpointError, match="made with profile = 'tiny'"):
         run_files.read_checkpoint(
             tmp_path / "runs" / "tiny" / "gru" / "model.pt",
-            train.identity(renamed, "gru", dataset.load(tiny)),
+            training_state.identity(renamed, "gru", dataset.load(tiny)),
         )
 
 
