@@ -130,7 +130,7 @@ $(RUN)/dataset.json: $(INSTALLED) build/corpus.py build/dataset.py build/profile
 # A model depends on its own unit file (build/units/<key>.py) and kernels (build/kernels/<key>.py), so
 # adding or editing one unit retrains only the models that use it.
 .SECONDEXPANSION:
-$(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/fused.py $(UNIT_SOURCES) build/units/$$*.py \
+$(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/training_state.py build/fused.py $(UNIT_SOURCES) build/units/$$*.py \
 		$$(wildcard build/kernels/$$*.py)
 	$(PY) -m build.train $(STAGE) --model $*$(if $(TRAIN_FLAGS), $(TRAIN_FLAGS))$(if \
 		$(filter-out 1,$(TRAIN_JOBS)), --progress lines)
