@@ -60,10 +60,10 @@ class Profile:
     warmup_steps: int = 0
     min_learning_rate: float = 0.0
     clip_norm: float | None = None  # clip the gradient's global L2 norm to this (None: no clipping)
-    # CPU threads of one training process (None: PyTorch's default, one per core). With 1, Make trains
-    # the models side by side, one process per core, which on two cores gives more steps per second
-    # than two threads for one model at a time (bench/RESULTS.md). Float sums depend on the thread
-    # count, so a run is reproducible for a fixed count, which this setting fixes.
+    # CPU threads of one training process (None: PyTorch's default, one per core). When set, Make trains
+    # all of the run's models at once, a process each, which with one thread each on two cores makes
+    # more steps per second than one model at a time on both (bench/RESULTS.md). Float sums depend on
+    # the thread count, so a run is reproducible for a fixed count, which this setting fixes.
     train_threads: int | None = None
     max_length: int = 200
     seed: int = SEED

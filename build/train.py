@@ -61,6 +61,10 @@ def learning_rate(profile: Profile, step: int) -> float:
     peak = profile.learning_rate
     if profile.lr_schedule == "constant":
         return peak
+    if profile.lr_schedule != "cosine":
+        raise ValueError(
+            f"profile {profile.name!r}: lr_schedule {profile.lr_schedule!r} is not 'constant' or 'cosine'"
+        )
     if step < profile.warmup_steps:
         return peak * (step + 1) / profile.warmup_steps
     decay = max(profile.steps - profile.warmup_steps, 1)

@@ -113,6 +113,8 @@ def test_learning_rate_warms_up_then_decays_along_a_cosine_to_the_floor() -> Non
     assert rates[3 + 5] == pytest.approx(0.001 + 0.5 * (0.02 - 0.001))  # half-way down the cosine
     assert train.learning_rate(profile, profile.steps) == pytest.approx(0.001)
     assert train.learning_rate(profiles.load("tiny"), 5) == profiles.load("tiny").learning_rate
+    with pytest.raises(ValueError, match="lr_schedule 'linear' is not 'constant' or 'cosine'"):
+        train.learning_rate(dataclasses.replace(profile, lr_schedule="linear"), 0)
 
 
 def test_a_scheduled_clipped_run_is_repeatable_and_resumes_to_the_same_weights(isolated) -> None:
