@@ -191,10 +191,10 @@ def test_the_articles_sentences_are_true_of_each_setting(
     # the setting: said to follow the original only when every fact matches, else each difference named
     rate = f"a learning rate of {profile.learning_rate:g}"
     if profile.lr_schedule == "cosine":
-        rate = (
-            f"a learning rate warmed up linearly over {profile.warmup_steps} steps to "
-            f"{profile.learning_rate:g}, then decayed along a cosine to {profile.min_learning_rate:g}"
-        )
+        rise = f"starting at {profile.learning_rate:g},"
+        if profile.warmup_steps:
+            rise = f"warmed up linearly over {profile.warmup_steps} steps to {profile.learning_rate:g}, then"
+        rate = f"a learning rate {rise} decayed along a cosine to {profile.min_learning_rate:g}"
     clipping = f", with the gradient's norm clipped at {profile.clip_norm:g}" if profile.clip_norm else ""
     phrases = {
         "corpus": "the Brown corpus instead of text8",
