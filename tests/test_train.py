@@ -144,8 +144,8 @@ def test_a_scheduled_clipped_run_is_repeatable_and_resumes_to_the_same_weights(i
 
 def test_a_run_from_before_schedules_resumes_as_a_constant_rate(isolated, capsys) -> None:
     """Checkpoints and run records written before the schedule settings existed lack them: they were made
-    with a constant rate and no clipping, and resume under exactly those settings."""
-    profile = profiles.load("tiny")
+    with a constant rate, no clipping and PyTorch's threads, and resume under exactly those settings."""
+    profile = dataclasses.replace(profiles.load("tiny"), train_threads=None)
     record = run_files.claim_run_dir(profile)
     dataset.prepare(profile)
 
