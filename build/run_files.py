@@ -56,6 +56,12 @@ IDENTITY_DEFAULTS = {
 }
 
 
+def training_settings(profile: Profile) -> dict:
+    """The profile's settings of how training spends its steps beside the learning rate (the fields of
+    IDENTITY_DEFAULTS), as checkpoints and results.json record them."""
+    return {setting: getattr(profile, setting) for setting in IDENTITY_DEFAULTS}
+
+
 def model_dir(profile: Profile, key: str) -> Path:
     return profile.run_dir / key
 

@@ -29,6 +29,7 @@ from build.run_files import (
     save_checkpoint,
     sha256_bytes,
     trained_implementation,
+    training_settings,
 )
 
 IMPLEMENTATIONS = ("fused", "reference")
@@ -60,20 +61,9 @@ def identity(profile: Profile, key: str, data: Dataset) -> dict:
         "train_seed": profile.train_seed,
         "batch_size": profile.batch_size,
         "learning_rate": profile.learning_rate,
-        **schedule(profile),
+        **training_settings(profile),
         "init": profile.init,
         "unit_source": unit_source(config.unit),
-    }
-
-
-def schedule(profile: Profile) -> dict:
-    """The profile's settings of how training spends its steps, beside the learning rate."""
-    return {
-        "lr_schedule": profile.lr_schedule,
-        "warmup_steps": profile.warmup_steps,
-        "min_learning_rate": profile.min_learning_rate,
-        "clip_norm": profile.clip_norm,
-        "train_threads": profile.train_threads,
     }
 
 
