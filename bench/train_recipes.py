@@ -88,18 +88,6 @@ def train_only(profile: profiles.Profile, key: str) -> None:
     train.train(profile, key, torch.device("cpu"), progress=False)
 
 
-@torch.no_grad()
-def valid_score(model: Model, data: dataset_stage.Dataset) -> float:
-    """Mean cross entropy over the counted positions of the first VALID_OBSERVATIONS validation rows."""
-    total, count = 0.0, 0
-    for start in range(0, VALID_OBSERVATIONS, 64):
-        rows = np.arange(start, min(start + 64, VALID_OBSERVATIONS))
-        chars, targets = data.batch("valid", rows, torch.device("cpu"))
-        loss, n, _ = model.loss(chars, targets)
-        total, count = total + loss.item(), count + int(n)
-    return total / count
-
-
 def score(name: str, profile: profiles.Profile, key: str, wall: float, cpu: float) -> dict:
     """A trained model's scores and learning curve, appended to TRIALS and printed as one line."""
     payload = torch.load(profile.run_dir / key / "model.pt", weights_only=True)
@@ -107,11 +95,13 @@ def score(name: str, profile: profiles.Profile, key: str, wall: float, cpu: floa
     model.load_state_dict(payload["weights"])
     data = dataset_stage.load(profile)
     metrics = evaluate.evaluate_model(model, data, 64, torch.device("cpu"))
-    curve = []
-    for line in (profile.run_dir / key / LOSSES).read_text().splitlines()[1:]:
-        step, seconds, _, valid = line.strip().split(",")
-        if valid:
-            curve.append([int(step), float(seconds), float(valid)])
+    losses = evaluate.training_curve(profile.run_dir / key / LOSSES)
+    curve = [
+        list(point)
+        for point in zip(losses["valid_step"], losses["valid_seconds"], losses["valid_loss"], strict=True)
+    ]
+    # the first VALID_OBSERVATIONS validation rows, in batches of 64, as training validates
+    wider = dataclasses.replace(profile, batch_size=64, validation_batches=VALID_OBSERVATIONS // 64)
     result = {
         "recipe": name,
         "model": key,
@@ -120,7 +110,7 @@ def score(name: str, profile: profiles.Profile, key: str, wall: float, cpu: floa
         "wall_seconds": round(wall, 1),
         "cpu_seconds": round(cpu, 1),
         "training_seconds": round(payload["elapsed"], 1),
-        "valid_ce_512": round(valid_score(model, data), 4),
+        "valid_ce_512": round(train.validation_loss(model, data, wider, torch.device("cpu")), 4),
         "test_ce": round(metrics["cross_entropy"], 4),
         "top1_0_ours": metrics["accuracy_by_letters"]["top1"][0],
         "top1_0_original": metrics["as_original"]["accuracy_by_letters"]["top1"][0],
