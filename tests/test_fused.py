@@ -14,6 +14,7 @@ from build import dataset, profiles, run_files, train, training_state
 from build.fused import default_chunk, linear_cross_entropy
 from build.model import Model
 from build.run_files import CheckpointError
+from tests.train_helpers import interrupted_at
 
 CPU = torch.device("cpu")
 DEVICES = [CPU] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
@@ -195,17 +196,6 @@ def test_no_operation_makes_a_tensor_of_all_the_logits() -> None:
     assert (
         fused.largest == max(chunk * V, N * H, V * H) < N * V
     )  # a chunk of logits, grad_hidden, grad_weight
-
-
-def interrupted_at(
-    profile: profiles.Profile, key: str, step: int, implementation: str | None = None
-) -> None:
-    def stop(at: int) -> None:
-        if at == step:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train.train(profile, key, CPU, on_step=stop, progress=False, implementation=implementation)
 
 
 def test_checkpoint_written_before_the_fused_path_resumes_as_reference(isolated: Path) -> None:

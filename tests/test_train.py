@@ -20,6 +20,7 @@ from build import dataset, profiles, run_files, train, training_state
 from build.profiles import ModelConfig
 from build.run_files import CheckpointError
 from build.units import UnitError
+from tests.train_helpers import interrupted_at
 
 CPU = torch.device("cpu")
 
@@ -75,12 +76,7 @@ def test_resume_after_ctrl_c_ends_with_the_same_weights(isolated) -> None:
     reference = train.train(profile, "nlstm", CPU, progress=False)
     reference_dir = reference.parent.rename(reference.parent.with_name("nlstm-reference"))
 
-    def ctrl_c(step: int) -> None:
-        if step == 6:  # between checkpoints 4 and 8: steps 5 and 6 are lost and redone
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train.train(profile, "nlstm", CPU, on_step=ctrl_c, progress=False)
+    interrupted_at(profile, "nlstm", 6)  # between checkpoints 4 and 8: steps 5 and 6 are lost and redone
     directory = profile.run_dir / "nlstm"
     assert torch.load(directory / "checkpoint.pt", weights_only=True)["step"] == 4
     assert not (directory / "model.pt").exists()
@@ -129,12 +125,7 @@ def test_a_scheduled_clipped_run_is_repeatable_and_resumes_to_the_same_weights(i
     identity = torch.load(reference_dir / "model.pt", weights_only=True)["identity"]
     assert (identity["lr_schedule"], identity["clip_norm"], identity["train_threads"]) == ("cosine", 0.5, 1)
 
-    def ctrl_c(step: int) -> None:
-        if step == 7:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train.train(profile, "lstm", CPU, on_step=ctrl_c, progress=False)
+    interrupted_at(profile, "lstm", 7)
     train.train(profile, "lstm", CPU, progress=False)
     assert_same_weights(reference_dir / "model.pt", profile.run_dir / "lstm" / "model.pt")
     constant = dataclasses.replace(profile, lr_schedule="constant")
@@ -149,12 +140,7 @@ def test_a_run_from_before_schedules_resumes_as_a_constant_rate(isolated, capsys
     record = run_files.claim_run_dir(profile)
     dataset.prepare(profile)
 
-    def ctrl_c(step: int) -> None:
-        if step == 5:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train.train(profile, "gru", CPU, on_step=ctrl_c, progress=False)
+    interrupted_at(profile, "gru", 5)
     checkpoint = profile.run_dir / "gru" / "checkpoint.pt"
     payload = torch.load(checkpoint, weights_only=True)
     old = json.loads(record.read_text())
@@ -300,12 +286,7 @@ def test_keep_best_ships_the_best_validation_weights_and_survives_a_resume(isola
     assert_same_weights(shorter.run_dir / "gru" / "model.pt", kept / "model.pt")
     (shorter.run_dir / "gru").rename(shorter.run_dir / "gru-shorter")
 
-    def ctrl_c(step: int) -> None:
-        if step == 10:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train.train(profile, "gru", CPU, on_step=ctrl_c, progress=False)
+    interrupted_at(profile, "gru", 10)
     train.train(profile, "gru", CPU, progress=False)
     assert_same_weights(profile.run_dir / "gru" / "model.pt", kept / "model.pt")
     assert torch.load(profile.run_dir / "gru" / "model.pt", weights_only=True)["selected"] == selected
