@@ -57,7 +57,7 @@ UNIT_SOURCES := build/model.py build/init.py build/alphabet.py build/units/__ini
 	constraints preview
 .DELETE_ON_ERROR:
 # Pattern-rule outputs are "intermediate" to Make, which would delete them after the build: keep them.
-.PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/export.json
+.PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/context.json $(RUN)/%/export.json
 
 EXPORTS := $(foreach m,$(KEYS),$(RUN)/$(m)/export.json)
 SITE := $(or $(MEMORIZATION_SITE),site)
@@ -141,7 +141,8 @@ $(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/training_state.py bu
 TRAINED := $(foreach m,$(KEYS),$(RUN)/$(m)/model.pt)
 ifneq ($(TRAIN_JOBS),1)
 MAKEFLAGS += -j$(TRAIN_JOBS)
-ONE_AT_A_TIME := $(RUN)/baseline.json $(foreach m,$(KEYS),$(RUN)/$(m)/eval.json $(RUN)/$(m)/export.json) \
+ONE_AT_A_TIME := $(RUN)/baseline.json \
+	$(foreach m,$(KEYS),$(RUN)/$(m)/eval.json $(RUN)/$(m)/context.json $(RUN)/$(m)/export.json) \
 	$(RUN)/results.json $(SITE)/data/manifest.json $(SITE)/index.html
 $(RUN)/baseline.json: | $(TRAINED)
 define after
@@ -154,6 +155,11 @@ endif
 $(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py build/connectivity.py \
 		$(wildcard article/reference/connectivity_*.json)
 	$(PY) -m build.evaluate $(STAGE) --model $*
+
+# How far back the model looks over the test split (build/lookback.py): redone when the model or the
+# dataset changes, never for an edit of the article.
+$(RUN)/%/context.json: $(RUN)/%/model.pt $(RUN)/dataset.json build/lookback.py
+	$(PY) -m build.lookback $(STAGE) --model $*
 
 # The two ONNX graphs of a model (autocomplete.onnx, connectivity.onnx) and their sizes.
 $(RUN)/%/export.json: $(RUN)/%/model.pt $(wildcard exporter/*.py)
@@ -210,7 +216,8 @@ deploy: article
 $(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
 	$(PY) -m build.evaluate $(STAGE) --baseline
 
-$(RUN)/results.json: $(foreach m,$(KEYS),$(RUN)/$(m)/eval.json) $(RUN)/baseline.json $(RUN_MODELS)
+$(RUN)/results.json: $(foreach m,$(KEYS),$(RUN)/$(m)/eval.json $(RUN)/$(m)/context.json) $(RUN)/baseline.json \
+		$(RUN_MODELS)
 	$(PY) -m build.evaluate $(STAGE) --results
 
 $(RUN_MODELS):

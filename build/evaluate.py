@@ -22,7 +22,8 @@ As the original computed them (`as_original`, what its published numbers mean):
 
     python -m build.evaluate --model gru     -> <run>/gru/eval.json
     python -m build.evaluate --baseline      -> <run>/baseline.json
-    python -m build.evaluate --results       -> <run>/results.json (everything the article quotes)
+    python -m build.evaluate --results       -> <run>/results.json (everything the article quotes,
+                                                with each model's context.json as test.context)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from build.model import pick_device
 from build.profiles import TOP_K, Profile
 from build.run_files import (
     BASELINE,
+    CONTEXT,
     DATASET_RECORD,
     EVALUATION,
     LOSSES,
@@ -294,6 +296,7 @@ def results(profile: Profile) -> dict:
         _, payload = load_trained(profile, config.key)
         curve = training_curve(directory / LOSSES)
         test = json.loads((directory / EVALUATION).read_text())
+        test["context"] = json.loads((directory / CONTEXT).read_text())  # build/lookback.py
         agreement = test.pop("connectivity_vs_published", None)
         models.append(
             {
@@ -323,6 +326,8 @@ def results(profile: Profile) -> dict:
             "observations": profile.eval_observations,
             "test_observations": description["stats"]["test_observations"],
             "original_batch": ORIGINAL_BATCH,
+            # how far back the models look (test.context): the first N test observations (None: all)
+            "context_observations": profile.context_observations,
         },
         "models": models,
         "baseline": json.loads((run / BASELINE).read_text()),

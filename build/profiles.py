@@ -73,6 +73,8 @@ class Profile:
     validation_batches: int = 8  # how many validation mini-batches each logged validation loss averages
     corpus_limit: int | None = None  # use only the first N characters of the normalised corpus
     eval_observations: int | None = None  # evaluate on the first N test observations only (None: all)
+    # How far back each model looks (build/lookback.py) over the first N test observations (None: all).
+    context_observations: int | None = 200
     keep_best: bool = False  # ship the weights of the best validation loss, not the last step's
     # Initial weights: "original" (TensorFlow 1.x's defaults, as the original started; build/init.py) or
     # "pytorch" (PyTorch's defaults, which train much faster in a short budget).
@@ -182,6 +184,9 @@ PROFILES: dict[str, Profile] = {
         validate_every=3,
         validation_batches=1,
         eval_observations=256,
+        # Every output position of an observation costs a backward pass through the paper's sizes: a few
+        # observations show the measurement works; the page says how few.
+        context_observations=4,
         init="original",
     ),
     # For tests: seconds.
@@ -197,6 +202,7 @@ PROFILES: dict[str, Profile] = {
         validate_every=4,
         validation_batches=1,
         corpus_limit=60_000,
+        context_observations=None,  # all of its test observations
         train_threads=1,  # as small: Make trains the models side by side
     ),
 }

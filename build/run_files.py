@@ -5,7 +5,8 @@ Every stage imports this module and the stages whose data it reads, never anothe
     runs/<run>/run.json          what made the run directory (profile settings, file format)
     runs/<run>/dataset.json      the dataset stage's description: its cache key, recipe and counts
     runs/<run>/<model>/          training (checkpoint.pt, model.pt, losses.csv), evaluation (eval.json),
-                                 export (export.json and the graphs it names)
+                                 context over the test split (context.json), export (export.json and
+                                 the graphs it names)
     runs/<run>/baseline.json, results.json   evaluation of the no-context baseline, and of the whole run
     cache/datasets/<key>.npz     the encoded dataset, shared by every run with the same recipe and corpus
     site/                        precompute's data (site/data/) and render's page
@@ -43,6 +44,7 @@ RUN_RECORD = "run.json"
 DATASET_RECORD = "dataset.json"  # dataset
 CHECKPOINT, TRAINED, LOSSES = "checkpoint.pt", "model.pt", "losses.csv"  # train, per model
 EVALUATION = "eval.json"  # evaluate, per model
+CONTEXT = "context.json"  # lookback, per model: how far back it looks over the test split
 BASELINE, RESULTS = "baseline.json", "results.json"  # evaluate, per run
 EXPORT_REPORT = "export.json"  # export, per model
 # Training settings that older checkpoints and run records lack, with the value their training had: a
@@ -54,6 +56,10 @@ IDENTITY_DEFAULTS = {
     "clip_norm": None,
     "train_threads": None,
 }
+
+# Profile settings that only stages after training read (the context measurement's size): a run
+# directory recorded before one existed takes the profile's value.
+LATER_STAGE_SETTINGS = ("context_observations",)
 
 
 def training_settings(profile: Profile) -> dict:
@@ -160,6 +166,9 @@ def claim_run_dir(profile: Profile) -> Path:
             found["profile"].setdefault("variant", "")
             for setting, value in IDENTITY_DEFAULTS.items():  # before schedules: constant, no clipping
                 found["profile"].setdefault(setting, value)
+            # Settings of later stages only, which older records lack: their files are made afresh.
+            for setting in LATER_STAGE_SETTINGS:
+                found["profile"].setdefault(setting, wanted["profile"][setting])
         if found != wanted:
             old = found.get("profile", {}) if isinstance(found, dict) else {}
             differ = [k for k in wanted["profile"] if old.get(k) != wanted["profile"][k]]

@@ -103,7 +103,7 @@ def exported(tiny_root: Path) -> dict:
 def tiny_site(tiny_root: Path, exported: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny profile's whole site (results, precomputed data, the page) in a temporary folder, built
     once a session the way `make article` builds site/. Needs node_modules (onnxruntime-web, KaTeX)."""
-    from build import dataset, evaluate, precompute
+    from build import dataset, evaluate, lookback, precompute
     from build.render import page
 
     site = tmp_path_factory.mktemp("tiny-site") / "site"
@@ -116,6 +116,8 @@ def tiny_site(tiny_root: Path, exported: dict, tmp_path_factory: pytest.TempPath
         for config in profile.models:
             metrics = evaluate.evaluate_trained(profile, config.key, device)
             run_files.write_json(metrics, profile.run_dir / config.key / "eval.json")
+            context = lookback.measure_trained(profile, config.key)
+            run_files.write_json(context, profile.run_dir / config.key / "context.json")
         run_files.write_json(evaluate.evaluate_baseline(data), profile.run_dir / "baseline.json")
         run_files.write_json(evaluate.results(profile), profile.run_dir / "results.json")
         precompute.precompute(profile)

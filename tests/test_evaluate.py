@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from build import dataset, evaluate, run_files
+from build import dataset, evaluate, lookback, run_files
 from build.alphabet import ALPHABET
 from build.dataset import Dataset
 from build.evaluate import PrefixBaseline, Tally, letters_seen
@@ -189,6 +189,7 @@ def test_results_gather_every_stage(tiny, tmp_path) -> None:
         model, _ = run_files.load_trained(tiny, config.key)
         metrics = evaluate.evaluate_model(model, dataset.load(tiny), 8, torch.device("cpu"))
         run_files.write_json(metrics, tiny.run_dir / config.key / "eval.json")
+        run_files.write_json(lookback.measure_trained(tiny, config.key), tiny.run_dir / config.key / "context.json")
     run_files.write_json(evaluate.evaluate_baseline(dataset.load(tiny)), tiny.run_dir / "baseline.json")
     results = evaluate.results(tiny)
     assert [m["key"] for m in results["models"]] == ["gru", "lstm", "nlstm"]
@@ -196,6 +197,10 @@ def test_results_gather_every_stage(tiny, tmp_path) -> None:
         assert model["steps"] == tiny.steps and model["training_seconds"] > 0
         assert model["test"]["positions"] == results["baseline"]["positions"]  # the same positions
         assert model["parameters"]["total"] > 0
+        context = model["test"]["context"]  # how far back it looks, from context.json
+        assert context["observations"] == len(dataset.load(tiny).inputs["test"])  # tiny: all of them
+        assert set(context["share_before_word"]) == {"0", "1", "2", "3", "4", "5+"}
+    assert results["evaluation"]["context_observations"] is None
     assert results["dataset"]["stats"]["test_observations"] == len(dataset.load(tiny).inputs["test"])
     assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", results["commit"])  # the checkout that produced them
     json.dumps(results)  # serialisable as it stands

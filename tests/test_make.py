@@ -88,6 +88,10 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     assert (
         "build.train" not in planned and "exporter.export" not in planned and "build.evaluate" not in planned
     )
+    assert "build.lookback" not in planned  # the context measurement reads no Markdown
+    # It reads the model and the test split: a changed model is measured again.
+    planned = make("-n", "-W", str(run / "gru" / "model.pt"), "article", env=env).stdout
+    assert re.findall(r"build\.lookback .*--model (\S+)", planned) == ["gru"], planned
     planned = make("-n", "-W", "article/static/style.css", "article", env=env).stdout
     assert "build.render" in planned and "build.precompute" not in planned
     (run / "lstm" / "eval.json").unlink()
@@ -96,6 +100,7 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     assert "build.evaluate --profile tiny --results" in planned
     assert "build.train" not in planned and "--model gru" not in planned and "build.dataset" not in planned
     assert "exporter.export" not in planned  # the model did not change, so neither do its graphs
+    assert "build.lookback" not in planned  # nor what it measured
 
     # A model depends on its own unit file: an edit to one retrains that model only, and one more model
     # on the command line trains only that one, then redoes the results for the new list.
