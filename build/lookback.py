@@ -38,6 +38,7 @@ from build.alphabet import EOS, UNKNOWN
 from build.dataset import Dataset
 from build.model import Model
 from build.run_files import CONTEXT, CheckpointError, load_trained, model_dir, write_json
+from build.units import RecurrentUnit
 
 LETTER_GROUPS = ("0", "1", "2", "3", "4", "5+")
 DISTANCE_GROUPS = {"0": (0, 0), "3+": (3, None)}  # letters read: first and last (None: no limit)
@@ -65,6 +66,35 @@ def chosen_words(model: Model, hidden: torch.Tensor, targets: torch.Tensor) -> t
     return chosen
 
 
+def back_through_step(
+    unit: RecurrentUnit, x: torch.Tensor, state: torch.Tensor, to_output: torch.Tensor, to_state: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The vector-Jacobian products of `unit.step` at (x [B, E], state [B, S]) for a stack of R cotangents
+    of its output [R, B, H] and new state [R, B, S]: what reaches x [R, B, E] and state [R, B, S].
+
+    torch.func.vmap runs the one backward over all R at once. A step it cannot transform (a custom
+    autograd.Function without vmap support, say, in a researcher's own unit) gets the same products from
+    plain autograd on R copies of the step, which any differentiable step supports.
+    """
+    try:
+        _, backward = torch.func.vjp(unit.step, x, state)
+        return torch.func.vmap(backward)((to_output, to_state))
+    except (RuntimeError, NotImplementedError):
+        rows = len(to_output)
+        with torch.enable_grad():
+            xs = x.repeat(rows, 1).requires_grad_(True)
+            states = state.repeat(rows, 1).requires_grad_(True)
+            output, new_state = unit.step(xs, states)
+            to_x, to_previous = torch.autograd.grad(
+                (output, new_state),
+                (xs, states),
+                (to_output.flatten(0, 1), to_state.flatten(0, 1)),
+                allow_unused=True,
+                materialize_grads=True,
+            )
+        return to_x.view(rows, *x.shape), to_previous.view(rows, *state.shape)
+
+
 @torch.no_grad()
 def connectivity_matrices(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Connectivity [B, T, T] of observations `chars` [B, T] (alphabet ids, <eos>-padded): entry
@@ -88,11 +118,10 @@ def connectivity_matrices(model: Model, chars: torch.Tensor, targets: torch.Tens
     values = torch.zeros(batch, length, length, dtype=embedded.dtype)
     carried = embedded.new_zeros(0, batch, unit.state_size)  # row r: output position t + 1 + r
     for t in range(length - 1, -1, -1):
-        _, backward = torch.func.vjp(unit.step, embedded[:, t], states[t])
         from_output = embedded.new_zeros(length - t, batch, unit.hidden_size)
         from_output[0] = start[:, t]
         carried = torch.cat([embedded.new_zeros(1, batch, unit.state_size), carried])
-        to_input, carried = torch.func.vmap(backward)((from_output, carried))
+        to_input, carried = back_through_step(unit, embedded[:, t], states[t], from_output, carried)
         values[:, t:, t] = (to_input @ to_onehot).pow(2).sum(-1).T
     return values
 
@@ -135,9 +164,13 @@ def bootstrap(sums: np.ndarray, counts: np.ndarray, resamples: int, seed: int) -
     draws = rng.integers(0, observations, size=(resamples, observations))
     weights = np.zeros((resamples, observations))
     np.add.at(weights, (np.arange(resamples)[:, None], draws), 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = sums.sum(0) / counts.sum(0)
-        resampled = (weights @ sums) / (weights @ counts)
+
+    def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        out = np.full(numerator.shape, np.nan)
+        return np.divide(numerator, denominator, out=out, where=denominator > 0)
+
+    mean = ratio(sums.sum(0), counts.sum(0))
+    resampled = ratio(weights @ sums, weights @ counts)
     low, high = np.full(len(mean), np.nan), np.full(len(mean), np.nan)
     defined = ~np.isnan(resampled).all(axis=0)
     if defined.any():

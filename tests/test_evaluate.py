@@ -189,7 +189,8 @@ def test_results_gather_every_stage(tiny, tmp_path) -> None:
         model, _ = run_files.load_trained(tiny, config.key)
         metrics = evaluate.evaluate_model(model, dataset.load(tiny), 8, torch.device("cpu"))
         run_files.write_json(metrics, tiny.run_dir / config.key / "eval.json")
-        run_files.write_json(lookback.measure_trained(tiny, config.key), tiny.run_dir / config.key / "context.json")
+        context = lookback.measure_trained(tiny, config.key)
+        run_files.write_json(context, tiny.run_dir / config.key / "context.json")
     run_files.write_json(evaluate.evaluate_baseline(dataset.load(tiny)), tiny.run_dir / "baseline.json")
     results = evaluate.results(tiny)
     assert [m["key"] for m in results["models"]] == ["gru", "lstm", "nlstm"]
