@@ -179,7 +179,8 @@ def bootstrap(sums: np.ndarray, counts: np.ndarray, resamples: int, seed: int) -
 
 
 def _number(value: float) -> float | None:
-    return None if np.isnan(value) else round(float(value), 6)
+    """Six significant digits (the tail of a distance curve is far below 1e-6), None for no value."""
+    return None if np.isnan(value) else float(f"{value:.6g}")
 
 
 def summarise(per_observation: list[dict[str, np.ndarray]], resamples: int, seed: int) -> dict:

@@ -79,6 +79,63 @@ def training_recipe(training: dict) -> dict:
     return {"rate": rate, "clipping": clipping, "recipe": f"{recipe}, {clipping}" if clipping else recipe}
 
 
+def share_at_space(model: dict) -> dict:
+    """A model's share before the word at the space before a word (0 letters read): mean, low, high."""
+    return model["test"]["context"]["share_before_word"]["0"]
+
+
+def separated(above: dict, below: dict) -> bool:
+    """Whether `above`'s share at the space lies above `below`'s beyond both 95% intervals."""
+    low, high = share_at_space(above)["low"], share_at_space(below)["high"]
+    return low is not None and high is not None and low > high
+
+
+def lookback(model_list: list[dict]) -> dict:
+    """How far back the models look over the test split (results.json test.context), as the prose says
+    it: the models ordered by their share before the word at the space before a word, whether each step
+    of that order is separated beyond the intervals, and `claim(key)`, what the measurement says of the
+    claim that model `key` looks back least: "supported" (its interval lies below every other's),
+    "contradicted" (above some other's) or "not separated" (None when `key` was not measured)."""
+    measured = [m for m in model_list if m["test"].get("context")]
+    if not measured:
+        return {"measured": False}
+    ordered = sorted(measured, key=lambda m: -(share_at_space(m)["mean"] or 0.0))
+    pairs = zip(ordered, ordered[1:], strict=False)
+    steps = [{"above": a, "below": b, "separated": separated(a, b)} for a, b in pairs]
+    context = measured[0]["test"]["context"]
+
+    def claim(key: str) -> str | None:
+        least = next((m for m in measured if m["key"] == key), None)
+        others = [m for m in measured if m is not least]
+        if least is None or not others:
+            return None
+        if all(separated(other, least) for other in others):
+            return "supported"
+        if any(separated(least, other) for other in others):
+            return "contradicted"
+        return "not separated"
+
+    def reach(model: dict, share: float = 0.01) -> int | None:
+        """The first distance at which the 0-letter curve falls below `share` of the row (None: never)."""
+        curve = model["test"]["context"]["by_distance"]["0"]
+        return next((d for d, v in enumerate(curve) if v is not None and v < share), None)
+
+    return {
+        "measured": True,
+        "ordered": ordered,
+        "steps": steps,
+        "separated": all(step["separated"] for step in steps),
+        "furthest": ordered[0],
+        "observations": context["observations"],
+        "positions": context["positions"],
+        "resamples": context["resamples"],
+        "seed": context["seed"],
+        "max_distance": context["max_distance"],
+        "reach": {m["key"]: reach(m) for m in measured},
+        "claim": claim,
+    }
+
+
 class PassageData:
     """The precomputed passage files of site/data/passages/, each read once, and the published P1."""
 
@@ -148,6 +205,7 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         "corpus": results["corpus"],
         **comparison(results, published["recipe"]),
         "manifest": manifest,
+        "lookback": lookback(model_list),
         "share_before_word": data.share_before_word,
         "published_share_before_word": data.published_share_before_word,
         "passage_target": data.target,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from build.passages import Passage
 from build.render.errors import RenderError
 
-FIGURE_KINDS = ("hero", "vanishing", "units", "autocomplete", "accuracy", "curves", "owntext")
+FIGURE_KINDS = ("hero", "vanishing", "units", "autocomplete", "accuracy", "curves", "owntext", "lookback")
 
 
 @dataclass

@@ -1,10 +1,11 @@
 /* 70-chart.js: Memo.LineChart, the small SVG line chart that accuracy.js and curves.js draw with, and
  * what the chart figures share. It defines helpers only, which the figures use inside their init functions.
  *
- *   var chart = Memo.LineChart.create(container, {xLabel, yLabel, height, xLog, xFormat, yFormat,
+ *   var chart = Memo.LineChart.create(container, {xLabel, yLabel, height, xLog, yLog, xFormat, yFormat,
  *                                                 xDomain, yDomain, xInteger, xZero, xLabelShort, label});
  *   chart.draw(series)   series: [{id, label, className, points: [[x, y], ...], dash, thin, faded,
- *                                  markers}]; y null = a gap
+ *                                  markers, band: [[x, low, high], ...]}]; y null = a gap; a band (an
+ *                                  interval around the line) is filled in the series' colour
  *   chart.set(options)   change options (then draw again)
  * Draws at the container's width (redrawn when it changes), a tooltip (textContent only) for the point
  * nearest the pointer or, with the chart focused, the arrow keys.
@@ -70,6 +71,33 @@
     return box;
   }
 
+  /** A series' band: the area between its low and high values, one closed path per unbroken run. */
+  function drawBand(s, parent, sx, sy, drawable) {
+    var runs = [[]];
+    s.band.forEach(function (p) {
+      if (drawable(p[0], p[1]) && drawable(p[0], p[2])) runs[runs.length - 1].push(p);
+      else if (runs[runs.length - 1].length) runs.push([]);
+    });
+    var d = runs
+      .filter(function (run) {
+        return run.length > 1;
+      })
+      .map(function (run) {
+        var top = run.map(function (p) {
+          return sx(p[0]).toFixed(1) + "," + sy(p[2]).toFixed(1);
+        });
+        var bottom = run
+          .slice()
+          .reverse()
+          .map(function (p) {
+            return sx(p[0]).toFixed(1) + "," + sy(p[1]).toFixed(1);
+          });
+        return "M" + top.join("L") + "L" + bottom.join("L") + "Z";
+      })
+      .join("");
+    if (d) svg("path", { d: d, class: "memo-band " + (s.className || ""), "data-band": s.id }, parent);
+  }
+
   function create(container, options) {
     options = options || {};
     var wrap = element("div", "memo-chart");
@@ -99,6 +127,7 @@
           var v = p[axis];
           if (v == null || !isFinite(v)) return;
           if (axis === 0 && options.xLog && !(v > 0)) return;
+          if (axis === 1 && options.yLog && !(v > 0)) return;
           if (v < lo) lo = v;
           if (v > hi) hi = v;
         });
@@ -121,8 +150,11 @@
         if (options.xZero && xd[0] > 0 && xd[0] < 0.2 * xd[1]) xd[0] = 0;
         if (xd[1] === xd[0]) xd[1] = xd[0] + 1;
       }
-      if (yd[1] === yd[0]) yd[1] = yd[0] + 1;
-      if (!options.yDomain) {
+      if (options.yLog) {
+        yd[0] = Math.max(yd[0], 1e-9);
+        if (!(yd[1] > yd[0])) yd[1] = yd[0] * 10;
+      } else if (yd[1] === yd[0]) yd[1] = yd[0] + 1;
+      if (!options.yDomain && !options.yLog) {
         var pad = (yd[1] - yd[0]) * 0.04;
         yd = [yd[0] - pad, yd[1] + pad];
       }
@@ -135,8 +167,18 @@
         : function (v) {
             return m.left + ((v - xd[0]) / (xd[1] - xd[0])) * plotW;
           };
-      var sy = function (v) {
-        return m.top + (1 - (v - yd[0]) / (yd[1] - yd[0])) * plotH;
+      var sy = options.yLog
+        ? function (v) {
+            // below the axis' range the line runs on out of the plot, where the clip path cuts it
+            var f = (Math.log10(v) - Math.log10(yd[0])) / (Math.log10(yd[1]) - Math.log10(yd[0]));
+            return m.top + (1 - f) * plotH;
+          }
+        : function (v) {
+            return m.top + (1 - (v - yd[0]) / (yd[1] - yd[0])) * plotH;
+          };
+      /** Whether point p can be drawn on these axes (a log axis has no place for 0 or less). */
+      var drawable = function (x, y) {
+        return y != null && isFinite(y) && !(options.xLog && !(x > 0)) && !(options.yLog && !(y > 0));
       };
       chart.geometry = { sx: sx, sy: sy, m: m, width: width, height: height, xd: xd, yd: yd, plotW: plotW, plotH: plotH };
       var xFormat = options.xFormat || defaultFormat;
@@ -158,7 +200,7 @@
       var axis = svg("g", { class: "memo-axis" }, root);
       var xticks = options.xLog ? logTicks(xd[0], xd[1]) : linearTicks(xd[0], xd[1], Math.max(3, Math.floor(plotW / 80)));
       if (options.xInteger) xticks = xticks.filter(function (v) { return Math.round(v) === v; });
-      var yticks = linearTicks(yd[0], yd[1], Math.max(3, Math.floor(plotH / 45)));
+      var yticks = options.yLog ? logTicks(yd[0], yd[1]) : linearTicks(yd[0], yd[1], Math.max(3, Math.floor(plotH / 45)));
       xticks.forEach(function (v) {
         var x = sx(v);
         svg("line", { x1: x, x2: x, y1: m.top, y2: m.top + plotH }, grid);
@@ -187,10 +229,13 @@
 
       var lines = svg("g", { "clip-path": "url(#" + clipId + ")" }, root);
       chart.series.forEach(function (s) {
+        if (s.band) drawBand(s, lines, sx, sy, drawable);
+      });
+      chart.series.forEach(function (s) {
         var d = "";
         var pen = false;
         s.points.forEach(function (p) {
-          if (p[1] == null || !isFinite(p[1]) || (options.xLog && !(p[0] > 0))) {
+          if (!drawable(p[0], p[1])) {
             pen = false;
             return;
           }
@@ -201,7 +246,7 @@
         svg("path", { d: d, class: cls, "stroke-dasharray": s.dash || null, "data-series": s.id }, lines);
         if (s.markers) {
           s.points.forEach(function (p) {
-            if (p[1] == null || (options.xLog && !(p[0] > 0))) return;
+            if (!drawable(p[0], p[1])) return;
             svg("circle", { cx: sx(p[0]), cy: sy(p[1]), r: 2.6, class: "memo-marker " + (s.className || "") }, lines);
           });
         }
@@ -221,7 +266,7 @@
       };
       var lines = list.map(function (s) {
         var shown = s.points.filter(function (p) {
-          return p[1] != null && isFinite(p[1]) && !(options.xLog && !(p[0] > 0));
+          return p[1] != null && isFinite(p[1]) && !(options.xLog && !(p[0] > 0)) && !(options.yLog && !(p[1] > 0));
         });
         if (!shown.length) return s.label + ": no values.";
         var first = shown[0];

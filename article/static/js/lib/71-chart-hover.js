@@ -29,6 +29,7 @@
         var p = points[i];
         if (p[1] == null || !isFinite(p[1])) continue;
         if (options.xLog && !(p[0] > 0)) continue;
+        if (options.yLog && !(p[1] > 0)) continue;
         if (p[0] < lo) lo = p[0];
         if (p[0] > hi) hi = p[0];
         var d = Math.abs(chart.geometry.sx(p[0]) - chart.geometry.sx(x));
@@ -48,6 +49,7 @@
         s.points.forEach(function (p) {
           if (p[1] == null || seen[p[0]]) return;
           if (options.xLog && !(p[0] > 0)) return;
+          if (options.yLog && !(p[1] > 0)) return;
           seen[p[0]] = true;
           xs.push(p[0]);
         });
@@ -88,8 +90,17 @@
         name.appendChild(document.createTextNode(r.s.label));
         tr.appendChild(name);
         var different = Math.abs(chart.geometry.sx(r.p[0]) - gx) > 1;
+        var yFormat = options.tooltipY || options.yFormat || defaultFormat;
+        var band = (r.s.band || []).filter(function (b) {
+          return b[0] === r.p[0] && b[1] != null && b[2] != null;
+        })[0];
         tr.appendChild(
-          element("td", null, (options.tooltipY || options.yFormat || defaultFormat)(r.p[1]) + (different ? " (at " + xFormat(r.p[0]) + ")" : ""))
+          element(
+            "td",
+            null,
+            yFormat(r.p[1]) + (band ? " (" + yFormat(band[1]) + " to " + yFormat(band[2]) + ")" : "") +
+              (different ? " (at " + xFormat(r.p[0]) + ")" : "")
+          )
         );
         table.appendChild(tr);
       });
