@@ -55,6 +55,30 @@ def table_row(html_text: str, name: str, columns: int) -> list[str]:
     raise AssertionError(f"no table row {name!r} of {columns} cells")
 
 
+def context_data(at_space: tuple[float, float, float], observations: int = 200) -> dict:
+    """A model's test.context (build/lookback.py's shape) whose share before the word at 0 letters is
+    `at_space` = (mean, low, high); the other letter groups halve it letter by letter, and the distance
+    curves fall by a third a character."""
+    mean, low, high = at_space
+    shares = {}
+    for n, group in enumerate(("0", "1", "2", "3", "4", "5+")):
+        scale = 0.5**n
+        shares[group] = {"mean": mean * scale, "low": low * scale, "high": high * scale, "positions": 1000}
+    curve = [0.3 * (2 / 3) ** d for d in range(101)]
+    return {
+        "observations": observations,
+        "positions": observations * 190,
+        "share_before_word": shares,
+        "by_distance": {"0": curve, "3+": [v / 2 for v in curve]},
+        "by_distance_low": {"0": [v * 0.9 for v in curve], "3+": [v * 0.45 for v in curve]},
+        "by_distance_high": {"0": [v * 1.1 for v in curve], "3+": [v * 0.55 for v in curve]},
+        "by_distance_positions": {"0": [1000] * 101, "3+": [800] * 101},
+        "max_distance": 100,
+        "resamples": 1000,
+        "seed": 20190425,
+    }
+
+
 def passage_data(
     text: str, keys: list[str], vocab: list[str], shares: dict[str, float] | None = None
 ) -> dict:

@@ -17,7 +17,7 @@ from build.render import context
 from build.render.article import render_article
 from build.render.citations import read_bibliography
 from build.run_files import ARTICLE_DIR, decode_lower_triangle
-from tests.render_helpers import article, passage_data, plain, table_row
+from tests.render_helpers import article, context_data, passage_data, plain, table_row
 
 
 def test_a_bad_passage_block_fails_with_file_and_line(tmp_path: Path) -> None:
@@ -42,9 +42,29 @@ SETTINGS = {
     "paper-shapes": ("paper-shapes", None, ["corpus", "training", "test"], "lower"),
     "small": ("small", None, ["corpus", "sizes", "training", "init"], "higher"),
 }
+# Per setting, each model's share before the word at 0 letters over the test set (mean, low, high), and
+# what that says of the published claim that the Nested LSTM looks back least.
+LOOKBACK = {
+    "paper-text8": (
+        {"gru": (0.8, 0.79, 0.81), "lstm": (0.7, 0.69, 0.71), "nlstm": (0.5, 0.49, 0.51)},
+        "supported",
+    ),
+    "paper-brown": (
+        {"gru": (0.8, 0.7, 0.9), "lstm": (0.6, 0.5, 0.75), "nlstm": (0.55, 0.45, 0.65)},
+        "not separated",
+    ),
+    "paper-shapes": (
+        {"gru": (0.4, 0.3, 0.5), "lstm": (0.6, 0.55, 0.65), "nlstm": (0.9, 0.85, 0.95)},
+        "contradicted",
+    ),
+    "small": (
+        {"gru": (0.8, 0.79, 0.81), "lstm": (0.76, 0.75, 0.77), "nlstm": (0.53, 0.52, 0.54)},
+        "supported",
+    ),
+}
 
 
-def fixture_results(profile, published: dict, direction: str) -> dict:
+def fixture_results(profile, published: dict, direction: str, at_space: dict | None = None) -> dict:
     """results.json of a run of `profile` with made-up but self-consistent numbers."""
     from build import dataset
 
@@ -91,6 +111,10 @@ def fixture_results(profile, published: dict, direction: str) -> dict:
                     "accuracy_by_letters": curves(1.0 - 0.05 * i),
                     "positions_by_letters": [1000] * 12,
                     "as_original": as_original,
+                    "context": context_data(
+                        (at_space or {}).get(config.key, (0.6 - 0.1 * i, 0.55 - 0.1 * i, 0.65 - 0.1 * i)),
+                        profile.context_observations or test_observations,
+                    ),
                 },
                 "connectivity_vs_published": {
                     "spearman": spearman,
@@ -131,7 +155,11 @@ def fixture_results(profile, published: dict, direction: str) -> dict:
             "vocab_size": profile.vocab_size,
             "init": profile.init,
         },
-        "evaluation": {"observations": profile.eval_observations, "test_observations": test_observations},
+        "evaluation": {
+            "observations": profile.eval_observations,
+            "test_observations": test_observations,
+            "context_observations": profile.context_observations,
+        },
         "models": models,
         "baseline": {
             "cross_entropy": 3.0,
@@ -177,7 +205,8 @@ def test_the_articles_sentences_are_true_of_each_setting(
     short = profile.steps < 14_278
     shares = {k: (v * 0.5 if short or k == "gru" else min(0.99, v * 1.1)) for k, v in theirs.items()}
     fixture_site(tmp_path / "site", published, shares, ["<eos>", "<unknown>", "the", "grammar", "of"])
-    results = fixture_results(profile, published, direction)
+    at_space, verdict = LOOKBACK[setting]
+    results = fixture_results(profile, published, direction, at_space)
     profile.run_dir.mkdir(parents=True)
     (profile.run_dir / "results.json").write_text(json.dumps(results))
     manifest = {"models": [], "seeds": {"training": 1}}
@@ -265,3 +294,32 @@ def test_the_articles_sentences_are_true_of_each_setting(
         assert f"evaluates only the first {profile.eval_observations} of the" in text
     else:
         assert "evaluates only the first" not in text
+
+    # how far back the models look over the test set: the order, its separation and the published claim
+    order = sorted(at_space, key=lambda k: -at_space[k][0])
+    names = {m["key"]: m["name"] for m in results["models"]}
+    mean, low, high = ({k: f"{100 * v[i]:.1f}%" for k, v in at_space.items()} for i in range(3))
+    parts = [f"{mean[k]} ({low[k]} to {high[k]}) for the {names[k]}" for k in order]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    assert f"the share before the word is {listed}." in text
+    assert f"The {names[order[0]]} reaches furthest back" in text
+    first_apart = at_space[order[0]][1] > at_space[order[1]][2]
+    assert ("its interval lies clear of the" in text) == first_apart
+    assert ("so the two are not separated" in text) == (not first_apart)
+    all_apart = all(at_space[a][1] > at_space[b][2] for a, b in zip(order, order[1:], strict=False))
+    assert ("Every step of this ordering holds beyond the intervals." in text) == all_apart
+    assert ("The ordering is not separated everywhere" in text) == (not all_apart)
+    assert "The original's single passage made its Nested LSTM the model that looks back least." in text
+    said = {
+        "supported": "Over our test set that holds for our models",
+        "contradicted": "Over our test set it does not hold for our models",
+        "not separated": "Our test set neither confirms nor refutes that for our models",
+    }
+    for outcome, sentence in said.items():
+        assert (sentence in text) == (outcome == verdict), outcome
+    if verdict == "contradicted":
+        above = [names[k] for k in order if k != "nlstm" and at_space[k][2] < at_space["nlstm"][1]]
+        assert f"lies above the {above[0]}'s and the {above[1]}'s, beyond the intervals" in text
+    few = profile.context_observations < 200
+    assert ("are too few for a firm measurement" in text) == few
+    assert f"reads the first {profile.context_observations:,} observations of the test split" in text

@@ -12,7 +12,7 @@ import pytest
 from build import figure_data, profiles
 from build.render import context
 from build.render.errors import RenderError
-from tests.render_helpers import fixture_json, passage_data
+from tests.render_helpers import context_data, fixture_json, passage_data
 
 
 def test_share_before_word_counts_what_precedes_the_current_word() -> None:
@@ -114,3 +114,30 @@ def test_a_schedule_or_clipping_differs_from_the_originals_training() -> None:
     for change in ({"lr_schedule": "cosine"}, {"clip_norm": 1.0}):
         changed = {**results, "training": {**results["training"], **change}}
         assert not context.comparison(changed, recipe)["same"]["training"], change
+
+
+def lookback_models(**at_space: tuple[float, float, float]) -> list[dict]:
+    return [{"key": k, "name": k.upper(), "test": {"context": context_data(v)}} for k, v in at_space.items()]
+
+
+def test_lookback_orders_the_models_and_says_which_steps_are_separated() -> None:
+    found = context.lookback(lookback_models(a=(0.5, 0.45, 0.55), b=(0.7, 0.6, 0.8), c=(0.75, 0.7, 0.8)))
+    assert [m["key"] for m in found["ordered"]] == ["c", "b", "a"] and found["furthest"]["key"] == "c"
+    assert [step["separated"] for step in found["steps"]] == [False, True]  # c and b overlap; b clears a
+    assert not found["separated"]
+    assert found["claim"]("a") == "supported"  # below both, beyond the intervals
+    assert found["claim"]("b") == found["claim"]("c") == "contradicted"  # each lies clear above a
+    overlapping = context.lookback(lookback_models(x=(0.5, 0.4, 0.6), y=(0.55, 0.45, 0.65), z=(0.9, 0.8, 1)))
+    assert overlapping["claim"]("x") == "not separated"  # below z beyond the intervals, but not below y
+    assert found["claim"]("missing") is None
+    assert context.lookback(lookback_models(a=(0.5, 0.4, 0.6)))["claim"]("a") is None  # nothing to compare
+    # context_data's curve is 0.3 * (2/3)^d: under 1% from d = 9 on
+    assert found["reach"] == {"a": 9, "b": 9, "c": 9}
+    assert found["observations"] == 200 and found["resamples"] == 1000
+
+
+def test_lookback_refuses_results_without_the_measurement() -> None:
+    models = lookback_models(a=(0.5, 0.45, 0.55))
+    models.append({"key": "old", "name": "Old", "test": {}})
+    with pytest.raises(RenderError, match=r"no test.context for old \(build/lookback.py"):
+        context.lookback(models)

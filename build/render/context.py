@@ -95,18 +95,22 @@ def lookback(model_list: list[dict]) -> dict:
     it: the models ordered by their share before the word at the space before a word, whether each step
     of that order is separated beyond the intervals, and `claim(key)`, what the measurement says of the
     claim that model `key` looks back least: "supported" (its interval lies below every other's),
-    "contradicted" (above some other's) or "not separated" (None when `key` was not measured)."""
-    measured = [m for m in model_list if m["test"].get("context")]
-    if not measured:
-        return {"measured": False}
-    ordered = sorted(measured, key=lambda m: -(share_at_space(m)["mean"] or 0.0))
+    "contradicted" (above some other's) or "not separated" (None when the run has no model `key` or no
+    other model)."""
+    missing = [m["key"] for m in model_list if not m["test"].get("context")]
+    if missing:
+        raise RenderError(
+            f"results.json: no test.context for {', '.join(missing)} (build/lookback.py writes it): "
+            "run make article"
+        )
+    ordered = sorted(model_list, key=lambda m: -(share_at_space(m)["mean"] or 0.0))
     pairs = zip(ordered, ordered[1:], strict=False)
     steps = [{"above": a, "below": b, "separated": separated(a, b)} for a, b in pairs]
-    context = measured[0]["test"]["context"]
+    context = model_list[0]["test"]["context"]
 
     def claim(key: str) -> str | None:
-        least = next((m for m in measured if m["key"] == key), None)
-        others = [m for m in measured if m is not least]
+        least = next((m for m in model_list if m["key"] == key), None)
+        others = [m for m in model_list if m is not least]
         if least is None or not others:
             return None
         if all(separated(other, least) for other in others):
@@ -121,7 +125,6 @@ def lookback(model_list: list[dict]) -> dict:
         return next((d for d, v in enumerate(curve) if v is not None and v < share), None)
 
     return {
-        "measured": True,
         "ordered": ordered,
         "steps": steps,
         "separated": all(step["separated"] for step in steps),
@@ -131,7 +134,7 @@ def lookback(model_list: list[dict]) -> dict:
         "resamples": context["resamples"],
         "seed": context["seed"],
         "max_distance": context["max_distance"],
-        "reach": {m["key"]: reach(m) for m in measured},
+        "reach": {m["key"]: reach(m) for m in model_list},
         "claim": claim,
     }
 
