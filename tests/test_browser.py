@@ -284,6 +284,65 @@ def test_accuracy_figure_sets_the_published_curves_beside_ours_counted_the_same_
     loaded.assert_clean()
 
 
+def lookback_percent(value: float) -> str:
+    """lookback.js `percent`: one decimal from 10%, two from 1%, else two significant digits."""
+    p = value * 100
+    if p >= 10:
+        return f"{p:.1f}%"
+    if p >= 1:
+        return f"{p:.2f}%"
+    return f"{float(f'{p:.2g}'):g}%"
+
+
+def test_lookback_figure_reads_the_test_set_measurement(loaded: Loaded) -> None:
+    """The test-set figure: a line and a band per model in each of its three charts, hover gives each
+    model's share with its interval, the table view every number, and its controls act."""
+    page = loaded.page
+    body = "figure[data-figure=lookback] .figure-body"
+    require(page, body)
+    page.locator(body).scroll_into_view_if_needed()
+    page.wait_for_selector(body + '[data-state="ready"]')
+    results = json.loads((loaded.site / "data" / "results.json").read_text())
+    models = results["models"]
+    assert page.get_attribute(body, "data-series") == str(len(models))
+    for chart in range(3):
+        svg = page.locator(f"{body} .memo-chart svg").nth(chart)
+        assert svg.locator("path[data-series]").count() == len(models)
+        assert svg.locator("path[data-band]").count() == len(models)
+
+    chart = page.locator(f"{body} .memo-chart").first
+    chart.locator("svg").focus()
+    page.keyboard.press("Home")  # letters read: 0
+    tooltip = chart.locator(".memo-tooltip").text_content()
+    for m in models:
+        entry = m["test"]["context"]["share_before_word"]["0"]
+        low, high = lookback_percent(entry["low"]), lookback_percent(entry["high"])
+        said = f"{m['name']}{lookback_percent(entry['mean'])} ({low} to {high})"
+        assert said in tooltip, (said, tooltip)
+
+    summary = page.text_content(f"{body} > .memo-summary")
+    for m in models:
+        share = m["test"]["context"]["share_before_word"]["5+"]
+        assert f"5+ letters {lookback_percent(share['mean'])} (95% interval" in summary, summary
+
+    page.click(f"{body} details.memo-table-view summary")
+    tables = page.locator(f"{body} details.memo-table-view table")
+    assert tables.count() == 3
+    assert tables.nth(0).locator("tbody tr").count() == 6  # 0, 1, 2, 3, 4, 5+
+    distance = results["models"][0]["test"]["context"]["max_distance"]
+    assert tables.nth(1).locator("tbody tr").count() == distance + 1
+    first = models[0]["test"]["context"]["by_distance"]["0"][0]
+    assert tables.nth(1).locator("tbody tr").first.text_content().startswith("0" + lookback_percent(first))
+
+    assert page.get_attribute(body, "data-scale") == "log"
+    page.click(f'{body} button[data-value="linear"]')
+    assert page.get_attribute(body, "data-scale") == "linear"
+    page.click(f"{body} .memo-controls button[data-model='{models[0]['key']}']")
+    assert page.get_attribute(body, "data-series") == str(len(models) - 1)
+    assert tables.nth(0).locator("thead th").count() == len(models)  # the table follows the toggles
+    loaded.assert_clean()
+
+
 def test_hover_selects_a_position_and_colours_follow_the_data(loaded: Loaded) -> None:
     page, mark = loaded.page, loaded.mark()
     panel = f"{PASSAGE} .memo-panel[data-model=gru]"

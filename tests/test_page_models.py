@@ -53,6 +53,7 @@ LISTS = {
     "accuracy": ".memo-controls button[data-model]",
     "owntext": ".memo-panel[data-model]",
     "curves": ".memo-controls button[data-model]",
+    "lookback": ".memo-controls button[data-model]",
 }
 LISTED = """lists => [...document.querySelectorAll("figure[data-figure]")].map(figure => {
     const kind = figure.dataset.figure;
@@ -132,7 +133,7 @@ def opened(request, chromium, sites: dict[str, Path]) -> Iterator[tuple[object, 
     log = PageLog("file://").attach(page)
     page.goto((sites[request.param] / "index.html").as_uri())
     page.wait_for_selector("figure[data-figure=passage][data-selected]")
-    for kind in ("hero", "units", "accuracy", "curves"):
+    for kind in ("hero", "units", "accuracy", "curves", "lookback"):
         page.wait_for_selector(f"figure[data-figure={kind}] .figure-body[data-state=ready]")
     yield page, log
     context.close()
@@ -157,7 +158,7 @@ def test_every_figure_lists_every_model_in_its_own_colour(opened, request) -> No
 
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        for figure in ("accuracy", "curves"):
+        for figure in ("accuracy", "curves", "lookback"):
             strokes = page.evaluate(STROKES, figure)
             assert len(strokes) == len(keys) == len(set(strokes)), (scheme, figure, strokes)
             assert all(s.startswith("rgb(") for s in strokes), (scheme, figure, strokes)
