@@ -36,7 +36,7 @@ from build import dataset as dataset_stage
 from build import profiles
 from build.alphabet import EOS, UNKNOWN
 from build.dataset import Dataset
-from build.model import Model
+from build.model import Model, pick_device
 from build.run_files import CONTEXT, CheckpointError, load_trained, model_dir, write_json
 from build.units import RecurrentUnit
 
@@ -115,7 +115,7 @@ def connectivity_matrices(model: Model, chars: torch.Tensor, targets: torch.Tens
     # The cotangent each row starts with: d logit_k / d h at its own position (zero for padding).
     start = model.dense.weight[chosen_words(model, hidden, targets.long())] * real[..., None]
     to_onehot = model.embedding.weight.T  # [E, alphabet]
-    values = torch.zeros(batch, length, length, dtype=embedded.dtype)
+    values = embedded.new_zeros(batch, length, length)
     carried = embedded.new_zeros(0, batch, unit.state_size)  # row r: output position t + 1 + r
     for t in range(length - 1, -1, -1):
         from_output = embedded.new_zeros(length - t, batch, unit.hidden_size)
@@ -231,26 +231,28 @@ def measure(
     seed: int = BOOTSTRAP_SEED,
     chunk: int = CHUNK_OBSERVATIONS,
 ) -> dict:
-    """test.context of `model` over the first `observations` of the test split (None: all of them)."""
+    """test.context of `model` (on the device it is on) over the first `observations` of the test split
+    (None: all of them)."""
     total = len(data.inputs["test"])
     count = total if observations is None else min(observations, total)
     if count < 1:
         raise ValueError(f"the test split has no observations to measure context on ({total} in it)")
-    model = model.cpu()
+    device = next(model.parameters()).device
     per_observation = []
     for first in range(0, count, chunk):
         rows = np.arange(first, min(first + chunk, count))
-        chars, targets = data.batch("test", rows, torch.device("cpu"))
+        chars, targets = data.batch("test", rows, device)
         width = int((chars != EOS).sum(1).max())
-        values = connectivity_matrices(model, chars[:, :width], targets[:, :width]).numpy()
-        ids = chars[:, :width].numpy()
+        values = connectivity_matrices(model, chars[:, :width], targets[:, :width]).cpu().numpy()
+        ids = chars[:, :width].cpu().numpy()
         per_observation += [observation_sums(values[b], ids[b]) for b in range(len(rows))]
     return summarise(per_observation, resamples, seed)
 
 
-def measure_trained(profile: profiles.Profile, key: str) -> dict:
-    """A trained model's context.json: test.context over the profile's `context_observations`."""
-    model, _ = load_trained(profile, key, torch.device("cpu"))
+def measure_trained(profile: profiles.Profile, key: str, device: torch.device | None = None) -> dict:
+    """A trained model's context.json: test.context over the profile's `context_observations`, on
+    `device` (default: the CPU)."""
+    model, _ = load_trained(profile, key, device or torch.device("cpu"))
     return measure(model, dataset_stage.load(profile), profile.context_observations)
 
 
@@ -265,7 +267,7 @@ def main() -> None:
     target = model_dir(profile, args.model) / CONTEXT
     try:
         started = time.perf_counter()
-        context = measure_trained(profile, args.model)
+        context = measure_trained(profile, args.model, pick_device())
     except (CheckpointError, FileNotFoundError, KeyError, ValueError) as error:
         sys.exit(f"error: {error}")
     write_json(context, target)

@@ -29,6 +29,20 @@ def test_a_run_directory_is_never_reused_by_other_settings_or_code(isolated) -> 
         run_files.claim_run_dir(profile)
 
 
+def test_a_run_recorded_before_the_context_measurement_is_still_its_run(isolated) -> None:
+    profile = profiles.load("small")
+    record = run_files.claim_run_dir(profile)
+    stored = json.loads(record.read_text())
+    del stored["profile"]["context_observations"]  # what a run recorded before that setting holds
+    record.write_text(json.dumps(stored))
+    assert run_files.claim_run_dir(profile) == record
+    other = dataclasses.replace(profile, context_observations=10)
+    stored["profile"]["context_observations"] = 200
+    record.write_text(json.dumps(stored))
+    with pytest.raises(run_files.RunDirError, match=r"other settings \(context_observations\)"):
+        run_files.claim_run_dir(other)
+
+
 def test_lower_triangle_round_trip() -> None:
     values = np.tril(np.random.default_rng(0).random((7, 7)) * 10)
     decoded = run_files.decode_lower_triangle(run_files.encode_lower_triangle(values))
