@@ -296,7 +296,11 @@ def results(profile: Profile) -> dict:
         _, payload = load_trained(profile, config.key)
         curve = training_curve(directory / LOSSES)
         test = json.loads((directory / EVALUATION).read_text())
-        test["context"] = json.loads((directory / CONTEXT).read_text())  # build/lookback.py
+        context = directory / CONTEXT  # build/lookback.py
+        try:
+            test["context"] = json.loads(context.read_text())
+        except ValueError as error:
+            raise ValueError(f"{context}: not JSON ({error}); make remakes it from the model") from error
         agreement = test.pop("connectivity_vs_published", None)
         models.append(
             {

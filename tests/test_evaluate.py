@@ -205,3 +205,11 @@ def test_results_gather_every_stage(tiny, tmp_path) -> None:
     assert results["dataset"]["stats"]["test_observations"] == len(dataset.load(tiny).inputs["test"])
     assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", results["commit"])  # the checkout that produced them
     json.dumps(results)  # serialisable as it stands
+    context = tiny.run_dir / "gru" / "context.json"
+    good = context.read_text()
+    try:
+        context.write_text('{"observations": ')  # cut short
+        with pytest.raises(ValueError, match=r"gru/context\.json: not JSON"):
+            evaluate.results(tiny)
+    finally:
+        context.write_text(good)
