@@ -16,7 +16,7 @@ PASSAGE = Passage("p", " ab cd", ("gru",), 3, (), "a.md:1")
 
 def test_a_link_selects_a_position_of_the_passage(tmp_path: Path) -> None:
     body = article(tmp_path, "Title: T\n\n```passage id=p\nab cd\n```\n\nSee [the d](#passage-p@4).\n").body
-    assert '<a href="#passage-p" data-select="4">the d</a>' in body
+    assert '<a href="#passage-p?position=4" data-select="4">the d</a>' in body  # a link to that state
 
 
 @pytest.mark.parametrize("target", ["nope@3", "p@6"])

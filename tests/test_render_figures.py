@@ -47,7 +47,7 @@ def test_a_figure_is_the_element_its_script_fills() -> None:
     figure = parse_figure('autocomplete model=gru text="a \\"b\\" <c>"', "  caption  \n", "a.md:1")
     assert figure.kind in FIGURE_KINDS and figure.caption == "caption"
     element = figure_html(figure, 4, "")
-    assert element.startswith('<figure class="memo-figure" id="figure-autocomplete-4" data-figure="auto')
+    assert element.startswith('<figure class="memo-figure" id="autocomplete" data-figure="auto')
     assert 'data-text="a &quot;b&quot; &lt;c&gt;"' in element
     assert '<span class="figure-number">Figure 4:</span> autocomplete</figcaption>' in element  # no caption
 
@@ -58,3 +58,44 @@ def test_a_passage_figure_carries_its_passage() -> None:
     assert 'id="passage-p" data-figure="passage" data-passage="p" data-src="data/passages/p.json"' in element
     assert 'data-position="2" data-highlights="1 2" data-models="lstm"' in element
     assert '<p class="passage-text"> ab &lt;cd</p>' in element and "Passage “p” as each model" in element
+
+
+def test_a_figure_is_anchored_by_its_id_option_or_its_kind_and_keeps_its_numbered_alias(
+    tmp_path: Path,
+) -> None:
+    result = article(
+        tmp_path,
+        "Title: T\n\n```figure curves\nOne.\n```\n\n```figure accuracy id=by-letters\nTwo.\n```\n\n"
+        "```passage id=p\nab cd\n```\n",
+    )
+    body = result.body
+    assert '<figure class="memo-figure" id="curves" data-figure="curves"' in body
+    assert '<span class="memo-anchor" id="figure-curves-1"></span>' in body  # what earlier builds linked
+    assert 'id="by-letters" data-figure="accuracy"' in body and 'id="figure-accuracy-2"' in body
+    assert "data-id=" not in body  # the anchor is the id, not an option of the script
+    assert 'id="passage-p" data-figure="passage"' in body and 'id="figure-passage-3"' not in body
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "```figure curves\nA.\n```\n\n```figure curves\nB.\n```\n",
+            r"index\.md:7: figure anchor 'curves' is already the anchor of the figure at .*index\.md:3",
+        ),
+        (
+            "```figure units id=passage-p\nA.\n```\n\n```passage id=p\nab\n```\n",
+            r"index\.md:7: figure anchor 'passage-p' is already the anchor of the figure at .*index\.md:3",
+        ),
+        (
+            "## Units\n\n```figure units\nA.\n```\n",
+            r"index\.md:5: figure anchor 'units' is also the id of the heading “Units”",
+        ),
+        ("```figure units id=Big\nA.\n```\n", r"index\.md:3: figure id 'Big' is not a lowercase name"),
+    ],
+)
+def test_an_anchor_used_twice_or_malformed_is_an_error_at_its_block(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(RenderError, match=message):
+        article(tmp_path, "Title: T\n\n" + text)

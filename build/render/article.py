@@ -25,7 +25,7 @@ from build.render.code import Code
 from build.render.crossrefs import link_passages
 from build.render.errors import Origin, placeholder
 from build.render.extract import extract
-from build.render.figures import Figure, figure_html
+from build.render.figures import Figure, check_anchors, figure_html
 from build.render.mathml import Math
 from build.render.reachable import reachable
 from build.render.template import expand
@@ -62,6 +62,15 @@ class _Protect:
         return self.math.restore(self.citations.restore(self.code.restore(page)))
 
 
+def headings(tokens: list[dict]) -> dict[str, str]:
+    """id -> title of every heading in Python-Markdown's table of contents, nested ones included."""
+    found = {}
+    for token in tokens:
+        found[token["id"]] = token["name"]
+        found.update(headings(token["children"]))
+    return found
+
+
 def _caption(figure: Figure, names: dict, path: Path, protect: _Protect, converter: markdown.Markdown) -> str:
     """A figure's caption through Jinja2, the protections and Markdown (restored later, with the body)."""
     if not figure.caption:
@@ -87,6 +96,7 @@ def render_article(
     converter.reset()
     body = converter.convert(text)
     meta = {key: " ".join(value) for key, value in converter.Meta.items()}
+    check_anchors(extracted.figures, headings(converter.toc_tokens))
     protect.math.typeset()
 
     for index, (figure, caption) in enumerate(zip(extracted.figures, captions, strict=True)):

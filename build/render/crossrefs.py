@@ -1,6 +1,7 @@
-"""Cross-references into passage figures: a Markdown link to `#passage-ID@POS` selects output index POS in
-the figure of passage ID when clicked (passage.js reads `data-select`). A link to a passage the article
-does not have, or past its end, stops the build."""
+"""Cross-references into passage figures: a Markdown link to `#passage-ID@POS` becomes a link to that state
+of the figure (`#passage-ID?position=POS`, js/lib/75-links.js) and selects output index POS in it when
+clicked on the page (start.js reads `data-select`). A link to a passage the article does not have, or
+past its end, stops the build."""
 
 from __future__ import annotations
 
@@ -21,6 +22,6 @@ def link_passages(page: str, passages: list[Passage], origin: Origin) -> str:
         if passage_id not in lengths or position >= lengths[passage_id]:
             where = origin.at(f"#passage-{passage_id}@{position}")
             raise RenderError(f"{where}: link #passage-{passage_id}@{position}: no such passage or index")
-        return f'href="#passage-{passage_id}" data-select="{position}"'
+        return f'href="#passage-{passage_id}?position={position}" data-select="{position}"'
 
     return _PASSAGE_LINK.sub(link, page)

@@ -2,7 +2,10 @@
 ```passage block (drawn by passage.js from site/data/passages/<id>.json), numbered together.
 
 The figure becomes the element its script fills: kind, options and data file as data attributes, a
-fallback for readers without JavaScript, and the numbered caption.
+fallback for readers without JavaScript, and the numbered caption. Its id, the anchor links and the
+state in a URL fragment name (`#autocomplete?model=lstm`), is stable: the block's `id=` option, else its
+kind (`passage-<id>` for a passage), unique on the page; the numbered id of earlier builds
+(`figure-autocomplete-4`) stays as an alias inside it.
 """
 
 from __future__ import annotations
@@ -18,13 +21,23 @@ from build.render.errors import RenderError
 FIGURE_KINDS = ("hero", "vanishing", "units", "autocomplete", "accuracy", "curves", "owntext", "lookback")
 
 
+ANCHOR = re.compile(r"[a-z][a-z0-9-]*")
+
+
 @dataclass
 class Figure:
     kind: str  # "passage" or one of FIGURE_KINDS
-    options: dict[str, str]
+    options: dict[str, str]  # `id` (its anchor) included
     caption: str  # Markdown (a Jinja2 template like the rest)
     source: str  # file:line of the opening fence
     passage: Passage | None = None  # the passage a passage figure shows
+
+    @property
+    def anchor(self) -> str:
+        """The figure's id on the page: `id=`, else its kind, `passage-<id>` for a passage."""
+        if self.passage is not None:
+            return f"passage-{self.passage.id}"
+        return self.options.get("id") or self.kind
 
 
 def parse_figure(info: str, body: str, source: str) -> Figure:
@@ -39,7 +52,29 @@ def parse_figure(info: str, body: str, source: str) -> Figure:
         if not equals or not re.fullmatch(r"[a-z][a-z-]*", key):
             raise RenderError(f"{source}: figure option {word!r} is not key=value")
         options[key] = value
+    if "id" in options and not ANCHOR.fullmatch(options["id"]):
+        raise RenderError(
+            f"{source}: figure id {options['id']!r} is not a lowercase name (a-z, 0-9 and -, a letter first)"
+        )
     return Figure(words[0], options, body.strip(), source)
+
+
+def check_anchors(figures: list[Figure], headings: dict[str, str] | None = None) -> None:
+    """Every figure's anchor is its own: a second figure with the same one, or a heading whose id it is
+    (`headings`: id -> title), is an error at the figure's block."""
+    first: dict[str, Figure] = {}
+    for figure in figures:
+        if figure.anchor in (headings or {}):
+            raise RenderError(
+                f"{figure.source}: figure anchor {figure.anchor!r} is also the id of the heading "
+                f"“{headings[figure.anchor]}”; give the figure another id= option"
+            )
+        earlier = first.setdefault(figure.anchor, figure)
+        if earlier is not figure:
+            raise RenderError(
+                f"{figure.source}: figure anchor {figure.anchor!r} is already the anchor of the figure at "
+                f"{earlier.source}; give one of them another id= option"
+            )
 
 
 def passage_figure(passage: Passage) -> Figure:
@@ -52,7 +87,7 @@ def figure_html(figure: Figure, number: int, caption_html: str) -> str:
     passage = figure.passage
     if passage is not None:
         attributes = {
-            "id": f"passage-{passage.id}",
+            "id": figure.anchor,
             "data-figure": "passage",
             "data-passage": passage.id,
             "data-src": f"data/passages/{passage.id}.json",
@@ -67,14 +102,16 @@ def figure_html(figure: Figure, number: int, caption_html: str) -> str:
             " prediction there, and each model's top three words are listed."
         )
     else:
-        attributes = {"id": f"figure-{figure.kind}-{number}", "data-figure": figure.kind}
-        attributes.update({f"data-{key}": value for key, value in figure.options.items()})
+        attributes = {"id": figure.anchor, "data-figure": figure.kind}
+        attributes.update({f"data-{key}": value for key, value in figure.options.items() if key != "id"})
         fallback = '<p class="memo-noscript">This figure needs JavaScript.</p>'
         label = figure.kind
     rendered = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attributes.items())
     caption = caption_html or html.escape(label)
+    numbered = f"figure-{figure.kind}-{number}"  # the id earlier builds gave it: links to it still land
+    alias = f'<span class="memo-anchor" id="{numbered}"></span>' if passage is None else ""
     return (
-        f'<figure class="memo-figure" {rendered} aria-labelledby="{attributes["id"]}-caption">'
+        f'<figure class="memo-figure" {rendered} aria-labelledby="{attributes["id"]}-caption">{alias}'
         f'<div class="figure-body" data-state="idle" data-updates="0">{fallback}</div>'
         f'<figcaption id="{attributes["id"]}-caption"><span class="figure-number">Figure {number}:</span> '
         f"{caption}</figcaption></figure>"

@@ -41,6 +41,8 @@
     var defaultText = figure.getAttribute("data-text") || DEFAULT_TEXT;
     var requested = figure.getAttribute("data-model") || models[0].key;
     var defaultModel = Memo.modelIndex(requested) >= 0 ? requested : models[0].key;
+    // A link to a state of this figure (#autocomplete?model=lstm&text=the+river) starts it there.
+    var linked = Memo.linkedState(figure, { model: Memo.linkModel, text: Memo.linkText });
     var uid = "memo-ac-" + Math.random().toString(36).slice(2, 8);
 
     var body = Memo.liveBody(figure, "memo-autocomplete");
@@ -60,7 +62,7 @@
     var input = Memo.textInput(
       uid + "-input",
       2,
-      defaultText,
+      "text" in linked ? linked.text : defaultText,
       "Text for the model to complete; the suggestions update as you type"
     );
     typed.appendChild(input);
@@ -74,7 +76,7 @@
       option.value = m.key;
       select.appendChild(option);
     });
-    select.value = defaultModel;
+    select.value = linked.model || defaultModel;
     modelLabel.appendChild(select);
     var remove = Memo.button("memo-remove", "remove the last letters");
     remove.setAttribute("aria-label", "Remove the last letters of the text");
@@ -261,24 +263,26 @@
       else status.text.textContent = ""; // also clears an earlier error: this run succeeded
     }
 
-    input.addEventListener("input", function () {
+    /** What the reader changed: run the model on it and keep it in the address bar. */
+    function changed() {
       begin();
       request();
+      Memo.saveState(figure);
+    }
+
+    Memo.keepState(figure, function () {
+      return { model: select.value, text: Memo.prepare(input.value, true).text.slice(1) };
     });
-    select.addEventListener("change", function () {
-      begin();
-      request();
-    });
+    input.addEventListener("input", changed);
+    select.addEventListener("change", changed);
     remove.addEventListener("click", function () {
       input.value = removeLastLetters(input.value);
-      begin();
-      request();
+      changed();
     });
     reset.addEventListener("click", function () {
       input.value = defaultText;
       select.value = defaultModel;
-      begin();
-      request();
+      changed();
     });
     figure.addEventListener("focusin", begin);
     figure.addEventListener("pointerdown", begin);

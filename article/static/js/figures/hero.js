@@ -47,6 +47,7 @@
       var initial = links.length ? links[0] : Math.min(length - 1, passage.position >= 0 ? passage.position : 0);
       var position = parseInt(figure.getAttribute("data-position"), 10);
       if (position >= 0 && position < length) initial = position;
+      var start = View.linkedPosition(figure, length, initial); // a link to #hero?position=34
 
       body.textContent = "";
       body.classList.add("memo-hero");
@@ -64,7 +65,8 @@
       body.appendChild(controls);
       view.addPanel(spec, body);
       body.appendChild(View.legend());
-      view.select(pending != null ? pending : initial);
+      view.select(pending != null ? pending : start);
+      View.keepPosition(figure, view);
       body.setAttribute("data-state", "ready");
       figure.memoView = view;
     });

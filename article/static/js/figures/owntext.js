@@ -44,10 +44,24 @@
     if (!models.length) throw new Error("the page has no models");
     var defaultText = figure.getAttribute("data-text") || DEFAULT_TEXT;
     var uid = "memo-own-" + Math.random().toString(36).slice(2, 8);
+    // A link to a state of this figure (#owntext?text=...&position=12) starts it there; a position counts
+    // the characters of the text as the figure reads it, its leading space included.
+    var linked = Memo.linkedState(figure, {
+      text: Memo.linkText,
+      position: function (raw, values) {
+        return Memo.linkPosition(raw, Memo.prepare("text" in values ? values.text : defaultText, false).text.length);
+      },
+    });
+    var linkedPosition = linked.position; // used once, by the first text
 
     var body = Memo.liveBody(figure, "memo-owntext");
 
-    var input = Memo.textInput(uid + "-input", 3, defaultText, "Your text; every model's connectivity updates as you type");
+    var input = Memo.textInput(
+      uid + "-input",
+      3,
+      "text" in linked ? linked.text : defaultText,
+      "Your text; every model's connectivity updates as you type"
+    );
     body.appendChild(input);
     var controls = element("div", "memo-controls");
     var reset = Memo.button("memo-reset", "reset");
@@ -153,6 +167,8 @@
         cache = {};
         if (!queue.updates) drawText(); // later the old colours stay until the new ones are ready
         selected = text.length - 1; // a new text: the prediction at its end, where the reader types
+        if (linkedPosition !== undefined && linkedPosition < text.length) selected = linkedPosition;
+        linkedPosition = undefined;
       }
       ask();
     }
@@ -163,7 +179,12 @@
       if (position === selected && queue.wanted === null) return;
       selected = position;
       ask();
+      Memo.saveState(figure);
     }
+
+    Memo.keepState(figure, function () {
+      return { text: text.slice(1), position: selected >= 0 ? selected : null };
+    });
 
     function ask() {
       queue.ask({ text: text, position: selected });
@@ -325,12 +346,16 @@
     input.addEventListener("input", function () {
       begin();
       if (debounce) clearTimeout(debounce);
-      debounce = setTimeout(takeText, DEBOUNCE_MS);
+      debounce = setTimeout(function () {
+        takeText();
+        Memo.saveState(figure);
+      }, DEBOUNCE_MS);
     });
     reset.addEventListener("click", function () {
       input.value = defaultText;
       begin();
       takeText();
+      Memo.saveState(figure);
     });
     panels.forEach(function (p) {
       p.text.addEventListener("pointerover", function (event) {

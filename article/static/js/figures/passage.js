@@ -426,7 +426,30 @@
     ourPanel: ourPanel,
     integers: integers,
     earlySelection: earlySelection,
+    linkedPosition: linkedPosition,
+    keepPosition: keepPosition,
   };
+
+  /** The position a link to this figure names (#passage-grammar?position=28), if it is one of its first
+   * `length` characters, else `fallback`. */
+  function linkedPosition(figure, length, fallback) {
+    var linked = Memo.linkedState(figure, {
+      position: function (raw) {
+        return Memo.linkPosition(raw, length);
+      },
+    });
+    return "position" in linked ? linked.position : fallback;
+  }
+
+  /** From now on the address bar follows the selected position (a link to it: Memo.stateLink). */
+  function keepPosition(figure, view) {
+    Memo.keepState(figure, function () {
+      return { position: view.selected };
+    });
+    view.onChange(function () {
+      Memo.saveState(figure);
+    });
+  }
 
   Memo.register("passage", function (figure) {
     var body = figure.querySelector(".figure-body");
@@ -509,7 +532,8 @@
         body.appendChild(section);
       }
       body.appendChild(legend());
-      view.select(pending != null ? pending : position);
+      view.select(pending != null ? pending : linkedPosition(figure, passage.text.length, position));
+      keepPosition(figure, view);
       body.setAttribute("data-state", "ready");
       figure.memoView = view;
     });

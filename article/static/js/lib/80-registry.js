@@ -26,6 +26,7 @@
     Array.prototype.forEach.call(figures, function (figure) {
       if (figure.memoInitialised) return;
       figure.memoInitialised = true;
+      Memo.figureMenu(figure); // 75-links.js: Copy link
       try {
         var result = registry[kind](figure, Memo);
         if (result && typeof result.catch === "function") result.catch(fail);
