@@ -273,6 +273,15 @@
     Memo.keepState(figure, function () {
       return { model: select.value, text: Memo.prepare(input.value, true).text.slice(1) };
     });
+    Memo.keepData(figure, function () {
+      var shown = Array.prototype.map.call(list.querySelectorAll("li[data-word]"), function (item) {
+        return { word: item.getAttribute("data-word"), probability: Number(item.getAttribute("data-probability")) };
+      });
+      var rows = [["rank", "word", "probability"]].concat(shown.map(function (s, i) {
+        return [i + 1, s.word, s.probability];
+      }));
+      return { json: { model: select.value, text: Memo.prepare(input.value, true).text, suggestions: shown }, csv: Memo.csv(rows) };
+    });
     input.addEventListener("input", changed);
     select.addEventListener("change", changed);
     remove.addEventListener("click", function () {

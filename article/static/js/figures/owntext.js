@@ -185,6 +185,35 @@
     Memo.keepState(figure, function () {
       return { text: text.slice(1), position: selected >= 0 ? selected : null };
     });
+    var shown = null; // the job and results the panels show
+    Memo.keepData(figure, function () {
+      if (!shown || !shown.job.text) return { json: { text: "", models: [] }, csv: null };
+      var job = shown.job;
+      var found = models.filter(function (m) {
+        return shown.results[m.key];
+      }).map(function (m) {
+        var r = shown.results[m.key];
+        return {
+          model: m.key,
+          name: m.name,
+          target: words ? words[r.target] : r.target,
+          own_guess: !!r.own,
+          top: r.topIds.map(function (id, k) {
+            return { word: words ? words[id] : id, probability: r.topProbs[k] };
+          }),
+          connectivity: Array.from(r.values).slice(0, job.position + 1),
+        };
+      });
+      var table = [["index", "character"].concat(found.map(function (f) {
+        return f.name + " connectivity";
+      }))];
+      for (var j = 0; j <= job.position; j++) {
+        table.push([j, job.text[j]].concat(found.map(function (f) {
+          return f.connectivity[j];
+        })));
+      }
+      return { json: { text: job.text, position: job.position, models: found }, csv: Memo.csv(table) };
+    });
 
     function ask() {
       queue.ask({ text: text, position: selected });
@@ -281,6 +310,7 @@
     /** Shows the results of a job on the panels; while some models still run (no result yet), their
      * panels say they are computing. */
     function render(job, results) {
+      shown = { job: job, results: results };
       if (firstShown !== job) {
         firstShown = job; // input -> the first model's panel shown (data-ms: -> every model's)
         body.setAttribute("data-first-ms", (performance.now() - job.since).toFixed(1));

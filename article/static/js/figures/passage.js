@@ -441,7 +441,8 @@
     return "position" in linked ? linked.position : fallback;
   }
 
-  /** From now on the address bar follows the selected position (a link to it: Memo.stateLink). */
+  /** From now on the address bar follows the selected position (a link to it: Memo.stateLink), and
+   * "Download data" writes the selected position's rows (76-export.js). */
   function keepPosition(figure, view) {
     Memo.keepState(figure, function () {
       return { position: view.selected };
@@ -449,6 +450,29 @@
     view.onChange(function () {
       Memo.saveState(figure);
     });
+    Memo.keepData(figure, function () {
+      return positionData(view);
+    });
+  }
+
+  /** What a connectivity view shows at its selected position: per panel the target, the top guesses and
+   * the connectivity of each character read (json), and a table of characters by panels (csv). */
+  function positionData(view) {
+    var i = view.selected;
+    var panels = view.panels.map(function (entry) {
+      var spec = entry.spec;
+      var row = (spec.rows[i] || []).slice(0, i + 1);
+      return { panel: spec.key, name: spec.title, target: (spec.target(i) || {}).word || null, top: spec.top(i) || [], connectivity: row };
+    });
+    var table = [["index", "character"].concat(panels.map(function (p) {
+      return p.name + " connectivity";
+    }))];
+    for (var j = 0; j <= i; j++) {
+      table.push([j, view.text[j]].concat(panels.map(function (p) {
+        return p.connectivity[j];
+      })));
+    }
+    return { json: { text: view.text.slice(0, view.length), position: i, panels: panels }, csv: Memo.csv(table) };
   }
 
   Memo.register("passage", function (figure) {

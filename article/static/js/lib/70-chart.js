@@ -277,6 +277,9 @@
     }
 
     Memo.LineChart.hover(chart); // 71-chart-hover.js
+    // The figure's charts, whose series "Download data" writes (76-export.js).
+    var figure = container.closest ? container.closest("figure") : null;
+    if (figure) (figure.memoCharts = figure.memoCharts || []).push(chart);
     Memo.onWidthChange(wrap, function () {
       if (chart.geometry) chart.draw();
     });

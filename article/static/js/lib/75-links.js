@@ -150,7 +150,7 @@
     var menu = Memo.element("div", "memo-fig memo-figure-menu"); // memo-fig: the figures' button styles
     menu.setAttribute("role", "group");
     var number = figure.querySelector(".figure-number");
-    menu.setAttribute("aria-label", (number ? number.textContent.replace(/:$/, "") + ": " : "") + "link");
+    menu.setAttribute("aria-label", (number ? number.textContent.replace(/:$/, "") + ": " : "") + "link and downloads");
     var copy = Memo.button("memo-copy-link", "Copy link");
     copy.title = "A link to this figure as it is now";
     var field = Memo.element("input", "memo-link-field");
@@ -183,6 +183,7 @@
     menu.appendChild(copy);
     menu.appendChild(field);
     menu.appendChild(status);
+    if (Memo.exportControls) Memo.exportControls(figure, menu, status); // 76-export.js: downloads
     figure.insertBefore(menu, figure.querySelector("figcaption"));
     figure.memoMenu = menu;
     return menu;
