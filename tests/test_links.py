@@ -143,3 +143,35 @@ def test_the_address_bar_and_copy_link_follow_the_reader(visit) -> None:
     assert reopened.input_value(f"{AC} .memo-input") == "the history of"
     assert reopened.eval_on_selector(f"{AC} select.memo-model", "s => s.value") == "nlstm"
     assert not log.problems() + log2.problems()
+
+
+def test_every_figure_page_opens_alone_from_disk_and_the_menu_offers_its_iframe(
+    chromium, tiny_site: Path, visit
+) -> None:
+    pages = sorted((tiny_site / "figures").glob("*.html"))
+    assert len(pages) >= 9
+    context = chromium.new_context(viewport={"width": 900, "height": 900})
+    try:
+        for path in pages:
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            log = PageLog("file://").attach(page)
+            page.goto(path.as_uri())
+            page.wait_for_selector(f"figure#{path.stem} .figure-body[data-state=ready]")
+            if path.stem in ("autocomplete", "owntext"):
+                updated(page, f"#{path.stem}")
+            assert page.locator("figure").count() == 1 and page.locator("figcaption").count() == 1
+            back = page.get_attribute("a[target=_top]", "href")
+            assert back == f"index.html#{path.stem}", back
+            assert not log.problems(), (path.name, log.problems())
+            page.close()
+    finally:
+        context.close()
+
+    page, log = visit("")
+    page.click(f"{AC} .memo-embed")
+    snippet = page.input_value(f"{AC} .memo-link-field")
+    src = (tiny_site / "figures" / "autocomplete.html").as_uri()
+    assert snippet.startswith(f'<iframe src="{src}" title="Figure '), snippet
+    assert snippet.endswith("></iframe>"), snippet
+    assert not log.problems()

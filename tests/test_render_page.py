@@ -152,3 +152,17 @@ def test_the_article_and_templates_name_no_model_key() -> None:
     for path in sources:
         found = re.findall(r"\b(?:gru|lstm|nlstm)\b", path.read_text())
         assert found == [], f"{path} names {found}"
+
+
+def test_every_figure_has_a_page_of_its_own_made_by_the_same_render(tiny_site: Path) -> None:
+    page = (tiny_site / "index.html").read_text()
+    anchors = re.findall(r'<figure class="memo-figure" id="([^"]+)"', page)
+    pages = sorted(p.stem for p in (tiny_site / "figures").glob("*.html"))
+    assert len(anchors) >= 9 and pages == sorted(anchors)
+    for anchor in anchors:
+        alone = (tiny_site / "figures" / f"{anchor}.html").read_text()
+        element = re.search(rf'<figure class="memo-figure" id="{anchor}".*?</figure>', page, re.S)[0]
+        assert element in alone  # the page's own markup of the figure, caption included
+        assert '<base href="../">' in alone and 'id="memo-manifest"' in alone
+        assert f'<a href="index.html#{anchor}" target="_top">' in alone  # back to the page
+        assert alone.count("<figure ") == 1

@@ -23,7 +23,7 @@ from build.render.appendix import split_appendix
 from build.render.citations import Citations
 from build.render.code import Code
 from build.render.crossrefs import link_passages
-from build.render.errors import Origin, placeholder
+from build.render.errors import Origin, RenderError, placeholder
 from build.render.extract import extract
 from build.render.figures import Figure, check_anchors, figure_html
 from build.render.mathml import Math
@@ -42,6 +42,18 @@ class Article:
     references: list[tuple[str, str]]  # (key, HTML), in citation order
     figures: int
     hero: dict[str, str] | None = None  # the first hero figure's options (the social preview draws it)
+    anchors: tuple[str, ...] = ()  # each figure's id, in the page's order
+
+    def figure(self, anchor: str) -> str:
+        """The finished HTML of the figure `anchor` as the page holds it (for its page of its own)."""
+        found = re.search(
+            rf'<figure class="memo-figure" id="{re.escape(anchor)}".*?</figure>',
+            self.body + self.appendix,
+            re.S,
+        )
+        if not found:
+            raise RenderError(f"no figure #{anchor} on the page")
+        return found[0]
 
 
 class _Protect:
@@ -109,4 +121,5 @@ def render_article(
     main, appendix = split_appendix(body)
     hero = next((f.options for f in extracted.figures if f.kind == "hero"), None)
     references = protect.citations.references()
-    return Article(meta, main, appendix, converter.toc, references, len(extracted.figures), hero)
+    anchors = tuple(figure.anchor for figure in extracted.figures)
+    return Article(meta, main, appendix, converter.toc, references, len(extracted.figures), hero, anchors)

@@ -1,11 +1,13 @@
 """Page assembly: the article rendered into article/templates/index.html.j2 with the page's own names
 (title, date, repository, scripts, stylesheets, reproduce commands), written to site/index.html beside the
-static files, the vendored runtime, the file:// wrappers and the social preview image."""
+static files, the vendored runtime, the file:// wrappers and the social preview image; and each figure on
+a page of its own (figure.html.j2 -> site/figures/<anchor>.html), to embed elsewhere."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -14,12 +16,14 @@ import jinja2
 from build import og_image, profiles, site_assets
 from build import passages as passage_stage
 from build.render import provenance
-from build.render.article import render_article
+from build.render.article import Article, render_article
 from build.render.citations import read_bibliography
 from build.render.context import context
 from build.render.errors import RenderError
 from build.render.template import environment
 from build.run_files import ARTICLE_DIR, site_dir, write_if_changed
+
+FIGURE_PAGES = "figures"  # site/figures/<anchor>.html: each figure on a page of its own
 
 
 def _print_last(name: str) -> tuple[bool, str]:
@@ -50,15 +54,18 @@ def render(profile: profiles.Profile) -> Path:
         hero_model = names["models"].get(hero["model"], {}).get("name", "")
         preview = og_image.write(site, title, hero, hero_model).name
     page = environment(jinja2.FileSystemLoader(ARTICLE_DIR / "templates"), autoescape=True)
+    assets = {
+        "manifest_json": json.dumps(manifest, separators=(",", ":")).replace("</", "<\\/"),
+        "scripts": scripts,
+        # print.css last, so that its @media print rules override the screen styles they adjust
+        "stylesheets": sorted((p.name for p in (ARTICLE_DIR / "static").glob("*.css")), key=_print_last),
+    }
     html_page = page.get_template("index.html.j2").render(
         **names,
+        **assets,
         article=article,
         title=title,
         date=provenance.commit_date(),
-        manifest_json=json.dumps(manifest, separators=(",", ":")).replace("</", "<\\/"),
-        scripts=scripts,
-        # print.css last, so that its @media print rules override the screen styles they adjust
-        stylesheets=sorted((p.name for p in (ARTICLE_DIR / "static").glob("*.css")), key=_print_last),
         repository=repository,
         site_url=site_url,
         preview=preview and (site_url or "") + preview,
@@ -67,8 +74,32 @@ def render(profile: profiles.Profile) -> Path:
     )
     target = site / "index.html"
     write_if_changed(target, html_page)
+    write_figure_pages(site, page.get_template("figure.html.j2"), article, title, manifest.get("run"), assets)
     (site / ".nojekyll").touch()
     return target
+
+
+def write_figure_pages(
+    site: Path, template: jinja2.Template, article: Article, title: str, run: str | None, assets: dict
+) -> None:
+    """site/figures/<anchor>.html for every figure: the figure alone (live where it is live), its caption
+    and a link back to the page, for an <iframe> elsewhere. Pages of figures the article no longer has go."""
+    folder = site / FIGURE_PAGES
+    folder.mkdir(exist_ok=True)
+    for anchor in article.anchors:
+        element = article.figure(anchor)
+        number = re.search(r'<span class="figure-number">(.*?):</span>', element)
+        html_page = template.render(
+            **assets,
+            title=title,
+            run=run,
+            anchor=anchor,
+            figure_html=element,
+            figure_title=number[1] if number else anchor,
+        )
+        write_if_changed(folder / f"{anchor}.html", html_page)
+    for stale in set(folder.glob("*.html")) - {folder / f"{a}.html" for a in article.anchors}:
+        stale.unlink()
 
 
 def main() -> None:

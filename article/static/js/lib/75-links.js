@@ -130,8 +130,9 @@
   };
 })();
 
-/* The figure menu: under every figure, "Copy link" (to the state the figure shows now); the field beside
- * it shows the link, selected, for copying by hand where the clipboard is refused. Memo.figureMenu(figure)
+/* The figure menu: under every figure, "Copy link" (to the state the figure shows now) and "Embed" (an
+ * <iframe> of site/figures/<anchor>.html); the field beside them shows the link or the HTML, selected, for
+ * copying by hand where the clipboard is refused. Memo.figureMenu(figure)
  * adds it once (80-registry.js, before the figure's own script runs) and returns it, so other controls
  * (downloads, embedding) can join it.
  */
@@ -140,8 +141,8 @@
 
   var Memo = window.Memo;
 
-  function copied(field, status) {
-    status.textContent = "Link copied.";
+  function copied(field, status, what) {
+    status.textContent = what === "link" ? "Link copied." : "HTML copied.";
     field.select();
   }
 
@@ -150,7 +151,7 @@
     var menu = Memo.element("div", "memo-fig memo-figure-menu"); // memo-fig: the figures' button styles
     menu.setAttribute("role", "group");
     var number = figure.querySelector(".figure-number");
-    menu.setAttribute("aria-label", (number ? number.textContent.replace(/:$/, "") + ": " : "") + "link and downloads");
+    menu.setAttribute("aria-label", (number ? number.textContent.replace(/:$/, "") + ": " : "") + "link, embedding and downloads");
     var copy = Memo.button("memo-copy-link", "Copy link");
     copy.title = "A link to this figure as it is now";
     var field = Memo.element("input", "memo-link-field");
@@ -160,27 +161,41 @@
     field.setAttribute("aria-label", "Link to this figure as it is now");
     var status = Memo.element("span", "memo-menu-status");
     status.setAttribute("role", "status");
-    copy.addEventListener("click", function () {
-      var link = Memo.stateLink(figure);
-      field.value = link;
+    /** Shows `text` in the field, selected, and puts it on the clipboard where the browser lets it. */
+    function offer(text, what, label) {
+      field.value = text;
+      field.setAttribute("aria-label", label);
       field.hidden = false;
       field.select();
       status.textContent = "";
       var clipboard = navigator.clipboard;
+      var byHand = function () {
+        status.textContent = "Copy the " + what + " from the field.";
+      };
       if (clipboard && clipboard.writeText) {
-        clipboard.writeText(link).then(
-          function () {
-            copied(field, status);
-          },
-          function () {
-            status.textContent = "Copy the link from the field.";
-          }
-        );
-      } else {
-        status.textContent = "Copy the link from the field.";
-      }
+        clipboard.writeText(text).then(function () {
+          copied(field, status, what);
+        }, byHand);
+      } else byHand();
+    }
+    copy.addEventListener("click", function () {
+      offer(Memo.stateLink(figure), "link", "Link to this figure as it is now");
+    });
+    // The figure's page of its own (site/figures/<anchor>.html) in an <iframe>, for another page.
+    var embed = Memo.button("memo-embed", "Embed");
+    embed.title = "HTML that shows this figure, live, in another page";
+    embed.addEventListener("click", function () {
+      var src = new URL("figures/" + encodeURIComponent(figure.id) + ".html", document.baseURI).href;
+      var height = Math.max(200, Math.round(figure.getBoundingClientRect().height) + 60);
+      var name = figure.querySelector(".figure-number");
+      var title = (name ? name.textContent.replace(/:$/, "") + " of " : "") + document.title;
+      var snippet =
+        '<iframe src="' + src + '" title="' + title.replace(/"/g, "&quot;") + '" width="100%" height="' + height +
+        '" style="border:0" loading="lazy"></iframe>';
+      offer(snippet, "HTML", "HTML to embed this figure in another page");
     });
     menu.appendChild(copy);
+    menu.appendChild(embed);
     menu.appendChild(field);
     menu.appendChild(status);
     if (Memo.exportControls) Memo.exportControls(figure, menu, status); // 76-export.js: downloads
