@@ -27,6 +27,7 @@ from tests.browser import ARTIFACTS, PageLog, replace_text, require, serve, star
 
 MAX_TEXT = 1000  # Memo.MAX_TEXT
 PASSAGE = "#passage-grammar"
+HERO = "#hero"
 AUTOCOMPLETE = "figure[data-figure=autocomplete]"
 OWNTEXT = "figure[data-figure=owntext]"
 AC_BODY = AUTOCOMPLETE + " .figure-body"
@@ -340,6 +341,32 @@ def test_lookback_figure_reads_the_test_set_measurement(loaded: Loaded) -> None:
     page.click(f"{body} .memo-controls button[data-model='{models[0]['key']}']")
     assert page.get_attribute(body, "data-series") == str(len(models) - 1)
     assert tables.nth(0).locator("thead th").count() == len(models)  # the table follows the toggles
+    loaded.assert_clean()
+
+
+def test_table_mode_lists_every_character_of_each_connectivity_view(loaded: Loaded) -> None:
+    """hero, passage and owntext: "Show as a table" gives a row per character (position, character, each
+    panel's connectivity and top predictions), the selected one marked, and hides again."""
+    page = loaded.page
+    start(page, OWNTEXT, OWN_BODY)
+    for figure in (HERO, PASSAGE, OWNTEXT):
+        body = figure + " .figure-body"
+        page.locator(figure).scroll_into_view_if_needed()
+        page.click(f"{figure} .memo-table-toggle")
+        assert page.get_attribute(body, "data-table") == "on"
+        chars = page.locator(f"{figure} .memo-panel").first.locator(".memo-char").count()
+        rows = page.locator(f"{figure} .memo-conn-table tbody tr")
+        assert chars > 10 and rows.count() == chars, (figure, chars, rows.count())
+        heads = f"{figure} .memo-conn-table thead th"
+        head = page.eval_on_selector_all(heads, "hs => hs.map(h => h.textContent)")
+        panels = page.locator(f"{figure} .memo-panel").count()
+        assert head[:2] == ["position", "character"] and len(head) == 2 + 2 * panels, head
+        selected = page.get_attribute(figure if figure != OWNTEXT else body, "data-selected")
+        marked = page.eval_on_selector(f"{figure} .memo-selected-row th", "th => th.textContent")
+        assert marked == selected, (figure, marked, selected)
+        page.click(f"{figure} .memo-table-toggle")
+        assert page.get_attribute(body, "data-table") == "off"
+        assert page.is_hidden(f"{figure} .memo-conn-table")
     loaded.assert_clean()
 
 

@@ -72,8 +72,11 @@
       "Hover or tap a character, or use the arrow keys in a model's text, to choose the output position."
     );
     controls.appendChild(reset);
+    var table = Memo.tableMode(body, "Connectivity of each character of your text");
+    controls.appendChild(table.button);
     controls.appendChild(hint);
     body.appendChild(controls);
+    body.appendChild(table.element);
     var note = Memo.liveNote(body);
 
     var status = Memo.liveStatus(body, "The models load when this figure comes into view.");
@@ -311,6 +314,20 @@
      * panels say they are computing. */
     function render(job, results) {
       shown = { job: job, results: results };
+      table.show(job.text, job.text.length, job.position, models.filter(function (m) {
+        return results[m.key];
+      }).map(function (m) {
+        var r = results[m.key];
+        return {
+          name: m.name || m.key,
+          row: r.values,
+          top: function (i) {  // known at the selected position only
+            return i !== job.position ? null : r.topIds.map(function (id, k) {
+              return { word: label(words[id]), probability: r.topProbs[k] };
+            });
+          },
+        };
+      }));
       if (firstShown !== job) {
         firstShown = job; // input -> the first model's panel shown (data-ms: -> every model's)
         body.setAttribute("data-first-ms", (performance.now() - job.since).toFixed(1));

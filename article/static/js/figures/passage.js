@@ -117,7 +117,8 @@
    *   top(i)     -> [{word, probability}] the model's best guesses at i
    *   compact    no target line
    * view.select(i), view.reset(), view.selected, view.onChange(fn), view.controls(highlights, {label(i)}):
- * a readout, one button per highlighted index (label(i) -> string or Node; default "34: gramma|r"), reset.
+ * a readout, one button per highlighted index (label(i) -> string or Node; default "34: gramma|r"), reset,
+ * and the table mode's toggle (66-table.js).
    * The figure's data-selected attribute follows the selection; memo:select events on the figure select.
    */
   function create(figure, body, options) {
@@ -325,7 +326,16 @@
         view.reset();
       });
       buttons.appendChild(reset);
+      // Table mode (66-table.js): a row per character, each panel's connectivity and top predictions.
+      var table = Memo.tableMode(body, "Connectivity of each character");
+      buttons.appendChild(table.button);
       bar.appendChild(buttons);
+      bar.appendChild(table.element);
+      view.onChange(function (index) {
+        table.show(text, length, index, panels.map(function (entry) {
+          return { name: entry.spec.title, row: entry.spec.rows[index] || [], top: entry.spec.top };
+        }));
+      });
       function update(index) {
         var w = wordAt(text, index);
         readout.textContent = "";
