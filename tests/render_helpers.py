@@ -127,7 +127,26 @@ def build_site(
     published = figure_data.published()
     keys = [m["key"] for m in manifest["models"]]
     passage = passage_data(published["passage"]["text"], keys, vocab)
-    for name, value in {"manifest": manifest, "vocab": vocab, "published": published}.items():
+    # the other figures' data, as precompute writes it (the build-time snapshots draw from it)
+    curves = {
+        "models": {
+            k: {
+                "name": k,
+                "step": [1, 2, 3],
+                "seconds": [1, 2, 3],
+                "train_loss": [3, 2.5, 2.2],
+                "valid_loss": [3, None, 2.3],
+            }
+            for k in keys
+        }
+    }
+    vanishing = {
+        "length": 3,
+        "units": 2,
+        "cases": [{"label": "radius 0.9", "scale": 0.9, "values": [0.5, 0.8, 1.0]}],
+    }
+    files = {"manifest": manifest, "vocab": vocab, "published": published, "results": results}
+    for name, value in {**files, "curves": curves, "vanishing": vanishing}.items():
         (data / f"{name}.json").write_text(json.dumps(value))
     (data / "passages" / "grammar.json").write_text(json.dumps(passage))
     return page.render(profile)

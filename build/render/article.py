@@ -42,7 +42,12 @@ class Article:
     references: list[tuple[str, str]]  # (key, HTML), in citation order
     figures: int
     hero: dict[str, str] | None = None  # the first hero figure's options (the social preview draws it)
-    anchors: tuple[str, ...] = ()  # each figure's id, in the page's order
+    figure_list: tuple[Figure, ...] = ()  # in the page's order
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """Each figure's id, in the page's order."""
+        return tuple(figure.anchor for figure in self.figure_list)
 
     def figure(self, anchor: str) -> str:
         """The finished HTML of the figure `anchor` as the page holds it (for its page of its own)."""
@@ -121,5 +126,5 @@ def render_article(
     main, appendix = split_appendix(body)
     hero = next((f.options for f in extracted.figures if f.kind == "hero"), None)
     references = protect.citations.references()
-    anchors = tuple(figure.anchor for figure in extracted.figures)
-    return Article(meta, main, appendix, converter.toc, references, len(extracted.figures), hero, anchors)
+    figures = tuple(extracted.figures)
+    return Article(meta, main, appendix, converter.toc, references, len(figures), hero, figures)

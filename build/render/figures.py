@@ -19,6 +19,7 @@ from build.passages import Passage
 from build.render.errors import RenderError
 
 FIGURE_KINDS = ("hero", "vanishing", "units", "autocomplete", "accuracy", "curves", "owntext", "lookback")
+LIVE_KINDS = ("autocomplete", "owntext")  # the figures that run the models in the browser
 
 
 ANCHOR = re.compile(r"[a-z][a-z0-9-]*")
@@ -82,6 +83,21 @@ def passage_figure(passage: Passage) -> Figure:
     return Figure("passage", {}, "", passage.source, passage)
 
 
+def snapshot(figure: Figure, live: bool) -> str:
+    """What a reader without JavaScript sees: the figure's default state drawn at build time
+    (build/render/snapshots.py writes snapshots/<anchor>.svg), and what scripts would add."""
+    note = (
+        "A live figure: with JavaScript on, it runs the models in your browser. This is its starting state."
+        if live
+        else "Drawn when the page was built; with JavaScript on, the figure answers the pointer and the keys."
+    )
+    return (
+        f'<noscript><img class="memo-snapshot" src="snapshots/{figure.anchor}.svg" '
+        f'alt="The figure as it starts, drawn when the page was built"><p class="memo-noscript">{note}</p>'
+        "</noscript>"
+    )
+
+
 def figure_html(figure: Figure, number: int, caption_html: str) -> str:
     """The element a figure script fills: kind, options and data file as data attributes, the caption."""
     passage = figure.passage
@@ -95,7 +111,7 @@ def figure_html(figure: Figure, number: int, caption_html: str) -> str:
             "data-highlights": " ".join(map(str, passage.highlights)),
             "data-models": ",".join(passage.models),
         }
-        fallback = f'<p class="passage-text">{html.escape(passage.text)}</p>'
+        fallback = f'<p class="passage-text">{html.escape(passage.text)}</p>' + snapshot(figure, False)
         label = (
             f"Passage “{passage.id}” as each model reads it. Choose an output position by hovering, tapping"
             " or with the arrow keys: the colour of each earlier character shows its connectivity to the"
@@ -104,7 +120,7 @@ def figure_html(figure: Figure, number: int, caption_html: str) -> str:
     else:
         attributes = {"id": figure.anchor, "data-figure": figure.kind}
         attributes.update({f"data-{key}": value for key, value in figure.options.items() if key != "id"})
-        fallback = '<p class="memo-noscript">This figure needs JavaScript.</p>'
+        fallback = snapshot(figure, figure.kind in LIVE_KINDS)
         label = figure.kind
     rendered = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attributes.items())
     caption = caption_html or html.escape(label)

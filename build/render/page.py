@@ -15,7 +15,7 @@ import jinja2
 
 from build import og_image, profiles, site_assets
 from build import passages as passage_stage
-from build.render import provenance
+from build.render import provenance, snapshots
 from build.render.article import Article, render_article
 from build.render.citations import read_bibliography
 from build.render.context import context
@@ -75,6 +75,7 @@ def render(profile: profiles.Profile) -> Path:
     target = site / "index.html"
     write_if_changed(target, html_page)
     write_figure_pages(site, page.get_template("figure.html.j2"), article, title, manifest.get("run"), assets)
+    snapshots.write(site, list(article.figure_list), manifest)
     (site / ".nojekyll").touch()
     return target
 
