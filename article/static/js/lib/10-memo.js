@@ -11,9 +11,12 @@
  *   50-colours.js   the connectivity colour ramp and the models' colour classes
  *   60-dom.js       making elements
  *   65-live.js      the parts of the live figures (status, queue, asking before a large download)
+ *   66-table.js     the table mode of the connectivity views
  *   70-chart.js     Memo.LineChart, the line chart of the accuracy and curves figures; 71-chart-hover.js
  *                   reads its values under the pointer or the keys; 72-chart-controls.js, the controls
  *                   and start the chart figures share
+ *   75-links.js     a figure's state in the URL fragment, and the figure menu (Copy link, Embed)
+ *   76-export.js    the menu's downloads: SVG, PNG, data (JSON, CSV)
  *   80-registry.js  the figure registry (Memo.register)
  */
 (function () {
