@@ -175,3 +175,26 @@ def test_every_figure_page_opens_alone_from_disk_and_the_menu_offers_its_iframe(
     assert snippet.startswith(f'<iframe src="{src}" title="Figure '), snippet
     assert snippet.endswith("></iframe>"), snippet
     assert not log.problems()
+
+
+@pytest.mark.parametrize(
+    ("fragment", "figure", "attribute", "value"),
+    [
+        ("#accuracy?counting=original", "#accuracy .figure-body", "data-counting", "original"),
+        ("#accuracy?counting=evil", "#accuracy .figure-body", "data-counting", "ours"),
+        ("#curves?x=seconds&scale=log", "#curves .figure-body", "data-log", "true"),
+        ("#lookback?scale=linear", "#lookback .figure-body", "data-scale", "linear"),
+        ("#lookback?scale=%3Cb%3E", "#lookback .figure-body", "data-scale", "log"),
+        ("#units?model=lstm", "#units", "data-model", "lstm"),
+        ("#units?model=nope", "#units", "data-model", "gru"),
+    ],
+)
+def test_links_restore_the_charts_and_units(
+    visit, fragment: str, figure: str, attribute: str, value: str
+) -> None:
+    page, log = visit(fragment)
+    body = figure if figure.endswith(".figure-body") else figure + " .figure-body"
+    page.locator(figure).scroll_into_view_if_needed()
+    page.wait_for_selector(body + "[data-state=ready]")
+    assert page.get_attribute(figure, attribute) == value
+    assert not log.problems(), log.problems()

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 from build.og_image import colour
 from build.render import snapshots
 from build.run_files import ARTICLE_DIR
-from tests.browser import PageLog
+from tests.browser import PageLog, serve
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -65,3 +65,24 @@ def test_without_javascript_every_figure_shows_its_snapshot(chromium, tiny_site:
         assert not log.problems(), log.problems()
     finally:
         context.close()
+
+
+def test_the_first_view_over_http_stays_small(chromium, tiny_site: Path) -> None:
+    """The snapshots wait in <noscript>: a reader with scripts downloads none of them, and the page's
+    first view (nothing scrolled, nothing clicked) stays under 2 MB."""
+    with serve(tiny_site) as origin:
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            sizes: dict[str, int] = {}
+            page.on("requestfinished", lambda r: sizes.__setitem__(r.url, r.sizes()["responseBodySize"]))
+            page.goto(origin + "/index.html")
+            page.wait_for_selector("#hero[data-selected]")
+            page.wait_for_load_state("networkidle")
+        finally:
+            context.close()
+    assert not [url for url in sizes if "/snapshots/" in url], sorted(sizes)
+    assert 0 < sum(sizes.values()) < 2 * 2**20, (
+        sum(sizes.values()),
+        sorted(sizes.items(), key=lambda x: -x[1])[:5],
+    )

@@ -62,7 +62,12 @@
       }
 
       var state = { models: {}, ks: { top1: true, top2: true, top3: true }, baseline: true, published: true };
-      state.counting = "ours";
+      // A link to this figure (#accuracy?counting=original) opens it with that counting.
+      var linked = Memo.linkedState(figure, { counting: Memo.linkChoice(hasOriginal ? ["ours", "original"] : ["ours"]) });
+      state.counting = linked.counting || "ours";
+      Memo.keepState(figure, function () {
+        return { counting: state.counting };
+      });
       models.forEach(function (m) {
         state.models[m.key] = true;
       });
@@ -101,6 +106,7 @@
             function (value) {
               state.counting = value;
               draw();
+              Memo.saveState(figure);
             }
           )
         );

@@ -37,6 +37,13 @@
       var keys = Object.keys(curves);
       if (!keys.length) throw new Error(src + " holds no curves");
       var state = { x: "step", log: false, train: true, valid: true, published: false, models: {} };
+      // A link to this figure (#curves?x=seconds&scale=log) opens it with that x-axis and scale.
+      var linked = Memo.linkedState(figure, { x: Memo.linkChoice(["step", "seconds"]), scale: Memo.linkChoice(["linear", "log"]) });
+      state.x = linked.x || state.x;
+      state.log = linked.scale === "log";
+      Memo.keepState(figure, function () {
+        return { x: state.x, scale: state.log ? "log" : "linear" };
+      });
       keys.forEach(function (k) {
         state.models[k] = true;
       });
@@ -49,11 +56,13 @@
         Chart.choice("x-axis", [{ value: "step", label: "mini-batches" }, { value: "seconds", label: "wall-clock time" }], state.x, function (v) {
           state.x = v;
           draw();
+          Memo.saveState(figure);
         })
       );
-      var scaleRow = Chart.choice("scale", [{ value: "linear", label: "linear" }, { value: "log", label: "logarithmic" }], "linear", function (v) {
+      var scaleRow = Chart.choice("scale", [{ value: "linear", label: "linear" }, { value: "log", label: "logarithmic" }], state.log ? "log" : "linear", function (v) {
         state.log = v === "log";
         draw();
+        Memo.saveState(figure);
       });
       controls.appendChild(scaleRow);
       controls.appendChild(

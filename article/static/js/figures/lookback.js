@@ -56,7 +56,12 @@
       if (!models.length) throw new Error(src + " holds no test.context (build/lookback.py)");
       var context = models[0].test.context;
       var maxDistance = context.max_distance || (context.by_distance["0"] || []).length - 1;
-      var state = { log: true, models: {} };
+      // A link to this figure (#lookback?scale=linear) opens its distance charts on that scale.
+      var linked = Memo.linkedState(figure, { scale: Memo.linkChoice(["log", "linear"]) });
+      var state = { log: linked.scale !== "linear", models: {} };
+      Memo.keepState(figure, function () {
+        return { scale: state.log ? "log" : "linear" };
+      });
       models.forEach(function (m) {
         state.models[m.key] = true;
       });
@@ -78,10 +83,11 @@
             { value: "log", label: "logarithmic" },
             { value: "linear", label: "linear" },
           ],
-          "log",
+          state.log ? "log" : "linear",
           function (value) {
             state.log = value === "log";
             draw();
+            Memo.saveState(figure);
           }
         )
       );

@@ -384,6 +384,7 @@
       b.setAttribute("aria-pressed", "false");
       b.addEventListener("click", function () {
         show(entry);
+        Memo.saveState(figure);
       });
       b.addEventListener("keydown", function (event) {
         var step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
@@ -391,6 +392,7 @@
         event.preventDefault();
         var next = (i + step + entries.length) % entries.length;
         show(entries[next]);
+        Memo.saveState(figure);
         buttons[next].focus();
       });
       bar.appendChild(b);
@@ -411,7 +413,11 @@
       figure.setAttribute("data-model", shown.key);
     }
 
-    var first = figure.getAttribute("data-unit");
+    // A link to this figure (#units?model=lstm) shows that model's unit first.
+    var first = Memo.linkedState(figure, { model: Memo.linkModel }).model || figure.getAttribute("data-unit");
+    Memo.keepState(figure, function () {
+      return { model: figure.getAttribute("data-model") };
+    });
     show(
       entries.filter(function (entry) {
         return entry.key === first;
