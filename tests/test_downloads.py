@@ -98,4 +98,10 @@ def test_a_connectivity_view_downloads_what_it_shows(page, tiny_site: Path, tmp_
     assert rows[0][:2] == ["index", "character"] and len(rows) == 1 + 107 + 1  # header, rows, citation
     name, raw = download(page, "#autocomplete .memo-download-data", tmp_path)
     assert name.startswith("autocomplete-gru-")  # the model the figure shows
+    page.select_option("#autocomplete select.memo-model", "lstm")
+    name, raw = download(page, "#autocomplete .memo-download-svg", tmp_path)
+    run = json.loads(page.eval_on_selector("#memo-manifest", "e => e.textContent"))["run"]
+    assert name == f"autocomplete-lstm-{run}.svg", name
+    name, raw = download(page, "#owntext .memo-download-svg", tmp_path)
+    assert name == f"owntext-gru-{run}.svg", name  # a figure of every model: named after the first
     assert not log.problems(), log.problems()

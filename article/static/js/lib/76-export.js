@@ -10,7 +10,7 @@
  *                            that keeps none gives its charts' series (70-chart.js lists them) or its state
  *   Memo.figureData(figure)  what "Download data" writes: the figure's data with the page, the link, the
  *                            run, the profile and the commit beside it
- * File names say the figure, its model(s) and the run: owntext-gru-small.svg.
+ * File names say the figure, its model and the run: owntext-gru-small.svg.
  */
 (function () {
   "use strict";
@@ -35,19 +35,15 @@
     return { run: manifest.run || "", profile: manifest.profile || "", commit: manifest.commit || "" };
   }
 
-  /** The models a file's name names: the state's model, else every model the figure lists. */
-  function modelsOf(figure) {
+  /** The model a file's name names: the one the figure shows (its state's, else its data-model), else
+   * the first it lists, the manifest's first (owntext-gru-small.svg). */
+  function modelOf(figure) {
     var state = figure.memoState ? figure.memoState() : {};
-    if (state.model) return [state.model];
-    var one = figure.getAttribute("data-model");
-    if (figure.getAttribute("data-figure") === "hero" && one) return [one];
-    return Memo.models().map(function (m) {
-      return m.key;
-    });
+    return state.model || figure.getAttribute("data-model") || (Memo.models()[0] || {}).key || "";
   }
 
   function fileName(figure, extension) {
-    var parts = [figure.id || figure.getAttribute("data-figure") || "figure", modelsOf(figure).join("+"), run().run];
+    var parts = [figure.id || figure.getAttribute("data-figure") || "figure", modelOf(figure), run().run];
     return parts.filter(Boolean).join("-").replace(/[^A-Za-z0-9+._-]+/g, "_") + "." + extension;
   }
 
