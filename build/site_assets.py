@@ -6,7 +6,7 @@ The page's scripts are classic scripts sharing the namespace `Memo`, loaded in a
 of article/static/js/ alone gives (no file is read to find it):
 
     js/lib/*.js        the shared code, by file name (10-memo.js first: it defines Memo)
-    js/figures/*.js    one script per figure kind, by name, passage.js first (SHARED_FIGURES)
+    js/figures/*.js    one script per figure kind, by name (what figures share lives in js/lib/)
     js/start.js        starts the figures, once every script has run
 
 A wrapper is one line of classic JavaScript beside the file it wraps (data/vocab.json -> data/vocab.json.js):
@@ -42,10 +42,6 @@ SCRIPTS_DIR = "js"
 LIB_DIR = "lib"
 FIGURES_DIR = "figures"
 START_SCRIPT = "start.js"
-# Figure scripts whose helpers other figures draw with load before the other figures: passage.js defines
-# Memo.PassageView, which hero.js uses. (Figures start only from start.js, after every script has run,
-# so this holds even for a figure that looked for the helper as its own script ran.)
-SHARED_FIGURES = ("passage.js",)
 
 
 class AssetError(RuntimeError):
@@ -92,8 +88,6 @@ def scripts(static: Path) -> list[str]:
         )
     if not start:
         raise AssetError(f"{root / START_SCRIPT}: missing (it starts the figures)")
-    shared = [f"{FIGURES_DIR}/{name}" for name in SHARED_FIGURES if f"{FIGURES_DIR}/{name}" in figures]
-    figures = shared + [name for name in figures if name not in shared]
     return [f"{SCRIPTS_DIR}/{name}" for name in (*lib, *figures, *start)]
 
 

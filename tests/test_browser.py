@@ -344,6 +344,38 @@ def test_lookback_figure_reads_the_test_set_measurement(loaded: Loaded) -> None:
     loaded.assert_clean()
 
 
+def test_every_connectivity_view_takes_the_same_keys(loaded: Loaded) -> None:
+    """hero, passage and owntext (js/lib/67-connectivity.js): arrows by one, Shift+arrow and up/down by
+    ten, Home and End to the ends; the characters after the output are memo-future in all of them."""
+    page = loaded.page
+    start(page, OWNTEXT, OWN_BODY)
+    for figure, selected in ((HERO, HERO), (PASSAGE, PASSAGE), (OWNTEXT, OWN_BODY)):
+        text = page.locator(f"{figure} .memo-panel .memo-text").first
+        text.scroll_into_view_if_needed()
+        page.mouse.move(1, 1)  # no character under the pointer, which would select on hover
+        text.focus()
+
+        def press(key: str, expected: int, selected: str = selected) -> None:
+            page.keyboard.press(key)
+            page.wait_for_function(
+                "([s, v]) => document.querySelector(s).getAttribute('data-selected') === String(v)",
+                arg=[selected, expected],
+            )
+
+        last = page.locator(f"{figure} .memo-panel").first.locator(".memo-char").count() - 1
+        press("Home", 0)
+        press("ArrowRight", 1)
+        press("Shift+ArrowRight", 11)
+        press("ArrowDown", 21)
+        press("ArrowUp", 11)
+        press("Shift+ArrowLeft", 1)
+        press("End", last)
+        press("ArrowLeft", last - 1)
+        after = page.locator(f"{figure} .memo-panel").first.locator(".memo-char.memo-future")
+        assert after.count() == 1, figure
+    loaded.assert_clean()
+
+
 def test_table_mode_lists_every_character_of_each_connectivity_view(loaded: Loaded) -> None:
     """hero, passage and owntext: "Show as a table" gives a row per character (position, character, each
     panel's connectivity and top predictions), the selected one marked, and hides again."""

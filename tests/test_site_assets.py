@@ -171,7 +171,8 @@ def _static(root: Path, names: list[str]) -> Path:
 
 
 def test_scripts_load_in_the_order_of_the_layout(tmp_path: Path) -> None:
-    """lib/ by name, then figures/ with passage.js first, then start.js; the text of a file never counts."""
+    """lib/ by name, then figures/ by name (none waits for another), then start.js; the text of a file
+    never counts."""
     names = [
         "start.js",
         "figures/units.js",
@@ -189,9 +190,9 @@ def test_scripts_load_in_the_order_of_the_layout(tmp_path: Path) -> None:
         "js/lib/10-memo.js",
         "js/lib/20-text.js",
         "js/lib/70-chart.js",
-        "js/figures/passage.js",
         "js/figures/accuracy.js",
         "js/figures/hero.js",
+        "js/figures/passage.js",
         "js/figures/units.js",
         "js/start.js",
     ]

@@ -5,7 +5,7 @@
  * (default: the manifest's first model, else the passage's first), data-chars (characters shown, default 70), data-links ("28 34": output indices offered
  * as buttons, each labelled by the word fragment read there and whether the model's connectivity lies
  * mostly on earlier words, long-term context, or on the letters of the word itself, short-term).
- * Draws with Memo.PassageView (passage.js, loaded before this file); same hooks as the passage figure.
+ * Draws with Memo.PassageView (js/lib/68-passage-view.js); same hooks as the passage figure.
  */
 (function () {
   "use strict";
@@ -22,7 +22,7 @@
     var View = Memo.PassageView;
     var body = figure.querySelector(".figure-body");
     body.classList.add("memo-fig"); // figures.css styles only bodies with this class
-    if (!View) throw new Error("hero.js needs passage.js (Memo.PassageView) loaded before it");
+    if (!View) throw new Error("hero.js needs js/lib/68-passage-view.js (Memo.PassageView)");
     var id = figure.getAttribute("data-passage") || "grammar";
     var src = figure.getAttribute("data-src") || "data/passages/" + id + ".json";
     var key = figure.getAttribute("data-model") || (Memo.models()[0] || {}).key;

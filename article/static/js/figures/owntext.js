@@ -90,10 +90,7 @@
       text.tabIndex = 0;
       text.setAttribute("role", "group");
       text.setAttribute("aria-labelledby", name.id);
-      text.setAttribute(
-        "aria-description",
-        "Connectivity of each character; left and right arrows, Home and End choose the output position"
-      );
+      text.setAttribute("aria-description", "Connectivity of each character; " + Memo.POSITION_KEYS);
       // What the shading shows, in words and numbers, for screen readers (updated with every result).
       var summary = element("p", "memo-summary visually-hidden");
       summary.id = uid + "-" + m.key + "-summary";
@@ -144,16 +141,10 @@
     function drawText() {
       drawn = text;
       panels.forEach(function (p) {
-        p.text.textContent = "";
-        p.spans = [];
-        for (var i = 0; i < text.length; i++) {
-          var span = element("span", "memo-char", text[i]);
-          span.setAttribute("data-index", String(i));
-          span.setAttribute("data-value", "0");
+        p.spans = Memo.connectivityText(p.text, text, text.length); // 67-connectivity.js
+        p.spans.forEach(function (span) {
           span.setAttribute("data-raw", "0");
-          p.text.appendChild(span);
-          p.spans.push(span);
-        }
+        });
         p.target.textContent = "";
         p.top3.textContent = "";
         p.summary.textContent = "";
@@ -349,25 +340,7 @@
           p.target.textContent = "Computing…";
           return;
         }
-        var values = result.values;
-        var largest = 0;
-        for (var i = 0; i < values.length; i++) if (values[i] > largest) largest = values[i];
-        for (var j = 0; j < p.spans.length; j++) {
-          var span = p.spans[j];
-          var raw = j < values.length ? values[j] : 0;
-          var ratio = largest > 0 ? raw / largest : 0;
-          span.setAttribute("data-raw", String(raw));
-          span.setAttribute("data-value", String(ratio));
-          span.classList.toggle("memo-selected", j === job.position);
-          span.classList.toggle("memo-after", j > job.position);
-          if (j <= job.position) {
-            span.style.background = Memo.colour(ratio);
-            span.style.color = Memo.textColour(ratio);
-          } else {
-            span.style.background = "";
-            span.style.color = "";
-          }
-        }
+        Memo.paintConnectivity(p.spans, result.values, job.position, true); // 67-connectivity.js
         var targetWord = words[result.target];
         p.panel.setAttribute("data-target", String(result.target)); // the class whose logit is explained
         p.target.textContent = result.own
@@ -377,7 +350,7 @@
         var guesses = result.topIds.map(function (id, k) {
           return label(words[id]) + " " + percent(result.topProbs[k]);
         });
-        p.summary.textContent = describe(p.name, job.text, values, job.position, label(targetWord), result.own, guesses);
+        p.summary.textContent = describe(p.name, job.text, result.values, job.position, label(targetWord), result.own, guesses);
         p.top3.textContent = "";
         result.topIds.forEach(function (id, k) {
           var item = element("li", "memo-top");
@@ -405,25 +378,15 @@
       Memo.saveState(figure);
     });
     panels.forEach(function (p) {
-      p.text.addEventListener("pointerover", function (event) {
-        var span = event.target.closest ? event.target.closest(".memo-char") : null;
-        if (span) select(Number(span.getAttribute("data-index")));
-      });
-      p.text.addEventListener("click", function (event) {
-        var span = event.target.closest ? event.target.closest(".memo-char") : null;
-        begin();
-        if (span) select(Number(span.getAttribute("data-index")));
-      });
-      p.text.addEventListener("keydown", function (event) {
-        var moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -10, ArrowDown: 10 };
-        var next = null;
-        if (Object.prototype.hasOwnProperty.call(moves, event.key)) next = selected + moves[event.key];
-        else if (event.key === "Home") next = 0;
-        else if (event.key === "End") next = text.length - 1;
-        if (next === null) return;
-        event.preventDefault();
-        begin();
-        select(next);
+      Memo.choosePosition(p.text, {
+        selected: function () {
+          return selected;
+        },
+        length: function () {
+          return text.length;
+        },
+        select: select,
+        activate: begin,
       });
     });
     figure.addEventListener("focusin", begin);

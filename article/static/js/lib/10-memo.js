@@ -12,6 +12,8 @@
  *   60-dom.js       making elements
  *   65-live.js      the parts of the live figures (status, queue, asking before a large download)
  *   66-table.js     the table mode of the connectivity views
+ *   67-connectivity.js  a connectivity panel's text: characters, shading, choosing the output (keys)
+ *   68-passage-view.js  Memo.PassageView, the view the passage and hero figures draw with
  *   70-chart.js     Memo.LineChart, the line chart of the accuracy and curves figures; 71-chart-hover.js
  *                   reads its values under the pointer or the keys; 72-chart-controls.js, the controls
  *                   and start the chart figures share
