@@ -3,9 +3,12 @@ the page's colours, shown inside <noscript> (and so never fetched by a reader wi
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from xml.etree import ElementTree
+
+import numpy as np
 
 from build.og_image import colour
 from build.render import snapshots
@@ -86,3 +89,22 @@ def test_the_first_view_over_http_stays_small(chromium, tiny_site: Path) -> None
         sum(sizes.values()),
         sorted(sizes.items(), key=lambda x: -x[1])[:5],
     )
+
+
+def test_the_live_figures_snapshots_are_the_page_graphs_first_results(tiny_site: Path) -> None:
+    import onnxruntime
+
+    manifest = json.loads((tiny_site / "data" / "manifest.json").read_text())
+    words = json.loads((tiny_site / "data" / "vocab.json").read_text())
+    page = (tiny_site / "index.html").read_text()
+    text = " " + re.search(r'id="autocomplete"[^>]*data-text="([^"]+)"', page)[1]
+    model = manifest["models"][0]
+    session = onnxruntime.InferenceSession(str(tiny_site / "models" / model["key"] / "autocomplete.web.onnx"))
+    chars = np.array([1 if c == " " else ord(c) - 95 for c in text], np.int64)
+    ids, _, _ = session.run(None, {"chars": chars, "state": np.zeros(model["state_size"], np.float32)})
+    root = ElementTree.parse(tiny_site / "snapshots" / "autocomplete.svg").getroot()
+    shown = [t.text for t in root.iter(f"{SVG}text")]
+    assert [words[i] for i in ids[:5]] == [s for s in shown if s in words][:5]
+    own = ElementTree.parse(tiny_site / "snapshots" / "owntext.svg").getroot()
+    titles = [t.text for t in own.iter(f"{SVG}text") if t.text and "top guesses" in t.text]
+    assert len(titles) == len(manifest["models"])  # every model's panel

@@ -5,8 +5,9 @@ readers without JavaScript (the page shows it inside <noscript>, so a reader wit
 
 Passages and the hero: the text on cells shaded by connectivity at the figure's first position, in the
 page's colours (the ramp of og_image.py, which tests hold to the page's script); charts (accuracy,
-curves, lookback, vanishing): their lines on plain axes; the live figures (autocomplete, own text) and
-the units: what they start from (text, models), and that they are live when scripts run.
+curves, lookback, vanishing): their lines on plain axes; the live figures (autocomplete, own text): their
+first result, computed by the page's own graphs in onnxruntime, and that they are live when scripts run;
+the units: the models and their units.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from build.corpus import normalise
 from build.og_image import colour, text_colour
 from build.render.figures import Figure
 from build.run_files import decode_lower_triangle, write_if_changed
@@ -266,23 +268,68 @@ def chart_snapshot(kind: str, data: Path, keys: list[str], names: dict[str, str]
     )
 
 
-def live_snapshot(figure: Figure, names: dict[str, str], keys: list[str]) -> str:
-    """What a live figure starts from: its text and models, and that it runs when scripts do."""
-    text = figure.options.get("text", "")
-    model = figure.options.get("model")
-    shown = [names.get(model, model)] if model else [names.get(k, k) for k in keys]
+def _ids(text: str) -> np.ndarray:
+    """Alphabet ids of a prepared text (space 1, a-z 2..27), as the graphs read them."""
+    return np.array([1 if c == " " else ord(c) - ord("a") + 2 for c in text], dtype=np.int64)
+
+
+def _session(site: Path, key: str, graph: str):  # noqa: ANN202 (onnxruntime's InferenceSession)
+    """The page's own graph of model `key` (site/models/<key>/<graph>.web.onnx) in onnxruntime."""
+    import onnxruntime
+
+    path = site / "models" / key / f"{graph}.web.onnx"
+    return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def live_snapshot(figure: Figure, site: Path, manifest: dict, words: list[str]) -> str:
+    """A live figure's first result, computed with the page's own graphs: the autocomplete's suggestions
+    for its text, or every model's connectivity at the last character of the own-text figure's text."""
+    names = {m["key"]: m["name"] for m in manifest["models"]}
+    text = " " + normalise(figure.options.get("text", ""))
     parts = [
-        f'<rect x="2" y="2" width="{WIDTH - 4}" height="44" rx="4" fill="#ffffff" stroke="#8c8c8c"/>',
-        f'<text x="12" y="30" font-size="15" fill="{INK}" font-family="{MONO}">'
-        f"{html.escape(text[:90])}</text>",
-        _text(
-            4,
-            72,
-            f"Live figure: with JavaScript on, {' and '.join(shown)} run on this text in your browser.",
-            13,
-        ),
+        f'<rect x="2" y="2" width="{WIDTH - 4}" height="30" rx="4" fill="#ffffff" stroke="#8c8c8c"/>',
+        f'<text x="10" y="22" font-size="14" fill="{INK}" font-family="{MONO}">'
+        f"{html.escape(text[1:91])}</text>",
     ]
-    return _document(parts, 90, f"Live figure on the text “{text}”")
+    y = 54.0
+    missing = [m["key"] for m in manifest["models"] if not (site / "models" / m["key"]).is_dir()]
+    if missing:  # a site without its models (a render test's): the text alone, and why
+        said = f"No graphs in site/models/ for {', '.join(missing)}: nothing computed."
+        parts.append(_text(4, y, said, 12, MUTED))
+    elif figure.kind == "autocomplete" and len(text) > 1:
+        model = next(
+            (m for m in manifest["models"] if m["key"] == figure.options.get("model")), manifest["models"][0]
+        )
+        state = np.zeros(model["state_size"], np.float32)
+        ids, probs, _ = _session(site, model["key"], "autocomplete").run(
+            None, {"chars": _ids(text), "state": state}
+        )
+        parts.append(_text(4, y, f"{model['name']}: the top suggestions after the last character", 12, INK))
+        for k in range(5):
+            y += 20
+            width = 300 * float(probs[k]) / max(float(probs[0]), 1e-9)
+            parts.append(_text(4, y, words[ids[k]], 13, INK))
+            parts.append(
+                f'<rect x="140" y="{y - 11:.1f}" width="{width:.1f}" height="12" fill="{_rgb(colour(1.0))}"/>'
+            )
+            parts.append(_text(450, y, f"{float(probs[k]):.1%}", 12, MUTED))
+    elif len(text) > 1:
+        position = len(text) - 1
+        word = text[text.rfind(" ") + 1 :]
+        word_id = words.index(word) if word in words else -1
+        target = np.array(word_id if word_id >= 2 else -1, np.int64)
+        for model in manifest["models"]:
+            values, ids, probs = _session(site, model["key"], "connectivity").run(
+                None, {"chars": _ids(text), "position": np.array(position, np.int64), "target": target}
+            )
+            guesses = ", ".join(f"{words[i]} {float(p):.0%}" for i, p in zip(ids, probs, strict=False))
+            parts.append(
+                _text(4, y, f"{names[model['key']]}: top guesses {guesses}", 12, INK, font_weight="bold")
+            )
+            drawn, y = shaded_text(text, np.asarray(values, np.float64), position, y + 6)
+            parts += drawn
+            y += 22
+    return _document(parts, y + 12, f"Live figure on the text “{text[1:]}”")
 
 
 def units_snapshot(models: list[dict]) -> str:
@@ -329,7 +376,7 @@ def write(site: Path, figures: list[Figure], manifest: dict) -> None:
                     passage, [model], names, words, links[0] if links else passage["position"], length
                 )
         elif figure.kind in ("autocomplete", "owntext"):
-            svg = live_snapshot(figure, names, keys)
+            svg = live_snapshot(figure, site, manifest, words)
         elif figure.kind == "units":
             svg = units_snapshot(manifest["models"])
         else:
