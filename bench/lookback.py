@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from build import dataset as dataset_stage  # noqa: E402
 from build import lookback, profiles  # noqa: E402
 from build.alphabet import EOS  # noqa: E402
+from build.checkpoints import load_trained  # noqa: E402
 from build.connectivity import connectivity  # noqa: E402
-from build.run_files import load_trained  # noqa: E402
 from build.training_state import describe_device  # noqa: E402
 
 PER = 200  # the table's unit: seconds per this many observations

@@ -1,8 +1,8 @@
 """Stage 1, the corpus: text8 (downloaded or given) and the Brown corpus (npm), one normaliser for both.
 
 Everything downstream sees one string of lowercase words `a-z` separated by single spaces, produced by
-`normalise`, the rules of Mahoney's `wikifil.pl` that made text8: lowercase, each digit spelled out as a
-word, every other character a word break.
+`normalise` (build/text.py, which the page's snapshots share), the rules of Mahoney's `wikifil.pl`
+that made text8: lowercase, each digit spelled out as a word, every other character a word break.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from build import profiles
 from build.run_files import replace_bytes, replacing, sha256_bytes, sha256_file
+from build.text import normalise
 
 TEXT8_URL = "http://mattmahoney.net/dc/text8.zip"
 TEXT8_ZIP_BYTES = 31_344_016
@@ -35,27 +36,12 @@ BROWN_VERSION = "1.9.80"
 BROWN_SHA256 = "fff7183b24bef4355699a70c0f2e56ddb2037f387f9377e5f063842bef0d3d02"
 BROWN_FILES = re.compile(r"c[a-r]\d\d")
 
-DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_DIGIT = re.compile(r"[0-9]")
-_NOT_LETTER = re.compile(r"[^a-z]+")
 
 
 class CorpusError(RuntimeError):
     """A corpus is missing, truncated or corrupt; the message says which file and what to do."""
 
 
-def normalise(text: str) -> str:
-    """Text in text8's form: lowercase a-z words separated by single spaces, digits spelled out.
-
-    Only ASCII A-Z are lowercased into letters, as in text8: any other character (punctuation,
-    accented or non-Latin letters, apostrophes, hyphens) separates words.
-    """
-    text = text.translate(_ASCII_LOWER)
-    text = _DIGIT.sub(lambda m: f" {DIGIT_WORDS[int(m.group())]} ", text)
-    return _NOT_LETTER.sub(" ", text).strip()
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 # --- text8 -------------------------------------------------------------------------------------------

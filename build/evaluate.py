@@ -43,6 +43,7 @@ import torch
 from build import dataset as dataset_stage
 from build import profiles
 from build.alphabet import EOS, UNKNOWN
+from build.checkpoints import CheckpointError, load_trained, trained_summary
 from build.connectivity import published_agreement
 from build.dataset import Dataset
 from build.model import pick_device
@@ -54,11 +55,8 @@ from build.run_files import (
     EVALUATION,
     LOSSES,
     RESULTS,
-    CheckpointError,
     git_commit,
-    load_trained,
     model_dir,
-    trained_summary,
     training_settings,
     versions,
     write_json,

@@ -35,9 +35,10 @@ import torch
 from build import dataset as dataset_stage
 from build import profiles
 from build.alphabet import EOS, UNKNOWN
+from build.checkpoints import CheckpointError, load_trained
 from build.dataset import Dataset
 from build.model import Model, pick_device
-from build.run_files import CONTEXT, CheckpointError, load_trained, model_dir, write_json
+from build.run_files import CONTEXT, model_dir, write_json
 from build.units import RecurrentUnit
 
 LETTER_GROUPS = ("0", "1", "2", "3", "4", "5+")

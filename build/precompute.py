@@ -27,6 +27,7 @@ import torch
 from build import dataset as dataset_stage
 from build import figure_data, profiles
 from build import passages as passage_stage
+from build.checkpoints import CheckpointError, load_trained, trained_summary
 from build.connectivity import connectivity, passage_targets
 from build.model import Model
 from build.profiles import Profile
@@ -35,14 +36,11 @@ from build.run_files import (
     EXPORT_REPORT,
     RESULTS,
     TRAINED,
-    CheckpointError,
     encode_lower_triangle,
     git_commit,
-    load_trained,
     model_dir,
     sha256_file,
     site_dir,
-    trained_summary,
     versions,
     write_if_changed,
 )

@@ -40,10 +40,11 @@ import numpy as np
 import torch
 
 from build import profiles, units
+from build.checkpoints import CheckpointError
 from build.dataset import Dataset
 from build.model import Model, pick_device
 from build.profiles import Profile
-from build.run_files import LOSSES, CheckpointError
+from build.run_files import LOSSES
 from build.training_state import Run, describe_device, diverged, new_run, resume, save
 
 CPU_HOURS_WITHOUT_ASKING = 2.0  # a longer CPU run needs --yes

@@ -15,22 +15,18 @@ import torch
 
 from build import dataset as dataset_stage
 from build import profiles, units
+from build.checkpoints import (
+    CHECKPOINT_FORMAT,
+    CheckpointError,
+    load_weights,
+    read_checkpoint,
+    save_checkpoint,
+    trained_implementation,
+)
 from build.dataset import Dataset
 from build.model import Model
 from build.profiles import Profile
-from build.run_files import (
-    CHECKPOINT,
-    CHECKPOINT_FORMAT,
-    TRAINED,
-    CheckpointError,
-    load_weights,
-    model_dir,
-    read_checkpoint,
-    save_checkpoint,
-    sha256_bytes,
-    trained_implementation,
-    training_settings,
-)
+from build.run_files import CHECKPOINT, TRAINED, model_dir, sha256_bytes, training_settings
 
 IMPLEMENTATIONS = ("fused", "reference")
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import onnx
 
 from build import dataset, profiles
-from build.run_files import EXPORT_REPORT, CheckpointError, load_trained, model_dir, replace_bytes, write_json
+from build.checkpoints import CheckpointError, load_trained
+from build.run_files import EXPORT_REPORT, model_dir, replace_bytes, write_json
 from exporter import web
 from exporter.graphs import autocomplete_graph, connectivity_graph
 from exporter.steps import trace_step

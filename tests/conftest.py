@@ -12,7 +12,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from build import dataset, profiles, run_files, train, units
+from build import checkpoints, dataset, profiles, run_files, train, units
 from exporter import export
 from tests.browser import BrowserMissing, launch
 
@@ -89,7 +89,7 @@ def exported(tiny_root: Path) -> dict:
         for config in profile.models:
             report = export.export(profile, config.key)
             directory = profile.run_dir / config.key
-            model, _ = run_files.load_trained(profile, config.key)
+            model, _ = checkpoints.load_trained(profile, config.key)
             result[config.key] = (
                 model,
                 ort.InferenceSession(str(directory / "autocomplete.onnx")),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from build import dataset, evaluate, lookback, run_files
+from build import checkpoints, dataset, evaluate, lookback, run_files
 from build.alphabet import ALPHABET
 from build.dataset import Dataset
 from build.evaluate import PrefixBaseline, Tally, letters_seen
@@ -90,7 +90,7 @@ def test_tally_on_a_hand_made_batch() -> None:
 
 
 def test_model_metrics_match_a_direct_computation(tiny) -> None:
-    from build.run_files import load_trained
+    from build.checkpoints import load_trained
 
     model, _ = load_trained(tiny, "gru")
     data = dataset.load(tiny)
@@ -147,7 +147,7 @@ def test_as_original_on_a_hand_made_split() -> None:
 
 
 def test_as_original_matches_the_originals_counting_on_a_trained_model(tiny) -> None:
-    from build.run_files import load_trained
+    from build.checkpoints import load_trained
 
     model, _ = load_trained(tiny, "lstm")
     data = dataset.load(tiny)
@@ -186,7 +186,7 @@ def test_prefix_baseline_by_hand() -> None:
 
 def test_results_gather_every_stage(tiny, tmp_path) -> None:
     for config in tiny.models:
-        model, _ = run_files.load_trained(tiny, config.key)
+        model, _ = checkpoints.load_trained(tiny, config.key)
         metrics = evaluate.evaluate_model(model, dataset.load(tiny), 8, torch.device("cpu"))
         run_files.write_json(metrics, tiny.run_dir / config.key / "eval.json")
         context = lookback.measure_trained(tiny, config.key)

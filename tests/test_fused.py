@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from build import dataset, profiles, run_files, train, training_state
+from build import checkpoints, dataset, profiles, train, training_state
+from build.checkpoints import CheckpointError
 from build.fused import default_chunk, linear_cross_entropy
 from build.model import Model
-from build.run_files import CheckpointError
 from tests.train_helpers import interrupted_at
 
 CPU = torch.device("cpu")
@@ -218,8 +218,8 @@ def test_checkpoint_written_before_the_fused_path_resumes_as_reference(isolated:
 
     del ours["path"]  # a model.pt from before: still loads, and its summary says reference
     torch.save(ours, final)
-    model, payload = run_files.load_trained(profile, "gru")
-    assert run_files.trained_summary(profile.model("gru"), payload)["path"] == "reference"
+    model, payload = checkpoints.load_trained(profile, "gru")
+    assert checkpoints.trained_summary(profile.model("gru"), payload)["path"] == "reference"
 
 
 def test_fused_path_on_cpu_records_itself_and_is_not_mixed(isolated: Path, capsys) -> None:
@@ -236,7 +236,7 @@ def test_fused_path_on_cpu_records_itself_and_is_not_mixed(isolated: Path, capsy
     assert "(fused implementation)" in capsys.readouterr().out
     payload = torch.load(final, weights_only=True)
     assert payload["path"] == "fused"
-    assert run_files.trained_summary(profile.model("lstm"), payload)["path"] == "fused"
+    assert checkpoints.trained_summary(profile.model("lstm"), payload)["path"] == "fused"
 
     fused_losses = [float(row["train_loss"]) for row in train.read_losses(directory / "losses.csv", 99)]
     directory.rename(directory.with_name("lstm-fused"))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from build import dataset, lookback, run_files
+from build import checkpoints, dataset, lookback
 from build.alphabet import ALPHABET, EOS, UNKNOWN
 from build.evaluate import letters_seen
 from build.model import Model
@@ -56,7 +56,7 @@ def plain_aggregates(rows: list[np.ndarray], texts: list[str]) -> tuple[dict, di
 def test_the_aggregates_match_plain_autograd_one_position_at_a_time(tiny) -> None:
     data = dataset.load(tiny)
     for config in tiny.models:
-        model, _ = run_files.load_trained(tiny, config.key)
+        model, _ = checkpoints.load_trained(tiny, config.key)
         context = lookback.measure(model, data, OBSERVATIONS)
         rows, texts = [], []
         for b in range(OBSERVATIONS):
@@ -78,7 +78,7 @@ def test_the_aggregates_match_plain_autograd_one_position_at_a_time(tiny) -> Non
 
 def test_whole_matrices_match_plain_autograd(tiny) -> None:
     data = dataset.load(tiny)
-    model, _ = run_files.load_trained(tiny, "lstm")
+    model, _ = checkpoints.load_trained(tiny, "lstm")
     chars, targets = data.batch("test", np.arange(2), torch.device("cpu"))
     values = lookback.connectivity_matrices(model, chars, targets).double().numpy()
     for b in range(2):
@@ -116,7 +116,7 @@ class _OpaqueUnit(RecurrentUnit):
 
 def test_a_step_torch_func_cannot_transform_gets_the_same_values(tiny) -> None:
     data = dataset.load(tiny)
-    model, _ = run_files.load_trained(tiny, "gru")
+    model, _ = checkpoints.load_trained(tiny, "gru")
     chars, targets = data.batch("test", np.arange(2), torch.device("cpu"))
     expected = lookback.connectivity_matrices(model, chars, targets)
     model.rnn = _OpaqueUnit(model.rnn)
@@ -176,7 +176,7 @@ def test_summary_has_the_documented_shape_and_none_for_empty_groups() -> None:
 
 def test_more_observations_than_the_split_holds_measures_them_all(tiny) -> None:
     data = dataset.load(tiny)
-    model, _ = run_files.load_trained(tiny, "gru")
+    model, _ = checkpoints.load_trained(tiny, "gru")
     held = len(data.inputs["test"])
     assert lookback.measure(model, data, held + 5, resamples=10)["observations"] == held
     with pytest.raises(ValueError, match="no observations"):

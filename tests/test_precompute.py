@@ -11,9 +11,10 @@ import pytest
 import torch
 
 from build import dataset, precompute
+from build.checkpoints import load_trained
 from build.connectivity import connectivity
 from build.passages import P1
-from build.run_files import decode_lower_triangle, load_trained, sha256_file
+from build.run_files import decode_lower_triangle, sha256_file
 
 ARTICLE = f"""# A test article
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -69,3 +71,26 @@ def test_write_if_changed_keeps_an_unchanged_file_untouched(tmp_path: Path) -> N
 def test_a_missing_dataset_record_says_which_stage_makes_it(isolated) -> None:
     with pytest.raises(FileNotFoundError, match=r"dataset\.json: missing; run `python -m build\.dataset"):
         run_files.dataset_key(profiles.load("tiny"))
+
+
+NO_TORCH = """
+import sys
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("this stage imported torch: " + name)
+sys.meta_path.insert(0, Refuse())
+import build.corpus, build.render.page, build.preview, build.run_files
+from build.render.figures import parse_figure
+assert build.corpus.normalise("Hello, World 2") == "hello world two"
+assert parse_figure("curves id=loss", "Caption.", "a.md:1").anchor == "loss"
+assert build.run_files.versions()["torch"]  # read from the package's metadata, not by importing it
+print("no torch")
+"""
+
+
+def test_the_stages_that_write_text_and_html_never_import_torch() -> None:
+    """run_files, the corpus, the render and the preview work where importing torch fails
+    (build/checkpoints.py holds what needs it)."""
+    done = subprocess.run([sys.executable, "-c", NO_TORCH], cwd=profiles.ROOT, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "no torch", done.stderr[-2000:]

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from build import dataset, profiles, run_files, train, training_state
+from build import checkpoints, dataset, profiles, run_files, train, training_state
+from build.checkpoints import CheckpointError
 from build.profiles import ModelConfig
-from build.run_files import CheckpointError
 from build.units import UnitError
 from tests.train_helpers import interrupted_at
 
@@ -235,7 +235,7 @@ def test_checkpoint_of_another_profile_is_refused(tiny, tmp_path, monkeypatch) -
         train.train(other, "gru", CPU, progress=False)
     renamed = dataclasses.replace(tiny, name="small")
     with pytest.raises(CheckpointError, match="made with profile = 'tiny'"):
-        run_files.read_checkpoint(
+        checkpoints.read_checkpoint(
             tmp_path / "runs" / "tiny" / "gru" / "model.pt",
             training_state.identity(renamed, "gru", dataset.load(tiny)),
         )
@@ -249,7 +249,7 @@ def test_corrupt_checkpoint_is_an_error_not_a_restart(tiny, tmp_path, monkeypatc
         train.train(tiny, "gru", CPU, progress=False)
     (target / "model.pt").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="model.pt: unreadable checkpoint"):
-        run_files.load_trained(tiny, "gru")
+        checkpoints.load_trained(tiny, "gru")
 
 
 def test_batches_cover_the_epoch_and_depend_only_on_the_step() -> None:
