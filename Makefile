@@ -124,7 +124,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-$(RUN)/dataset.json: $(INSTALLED) build/corpus.py build/text.py build/dataset.py build/profiles.py
+$(RUN)/dataset.json: $(INSTALLED) build/corpus.py build/text.py build/dataset.py build/original_sort.py \
+		build/profiles.py
 	$(PY) -m build.dataset $(STAGE)
 
 # A model depends on its own unit file (build/units/<key>.py) and kernels (build/kernels/<key>.py), so

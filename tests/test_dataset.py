@@ -98,20 +98,6 @@ def test_split_takes_the_floor_of_ninety_and_five_percent_and_the_rest(count: in
     assert not np.array_equal(parts["train"], dataset.split(count, seed=1)["train"])
 
 
-@pytest.mark.parametrize("dtype", [np.int16, np.uint8])
-def test_original_argsort_is_numpys_introsort(dtype: type) -> None:
-    """numpy still runs its portable introsort for 16- and 8-bit keys (no SIMD sort there): the
-    transcription must order ties exactly as it does, including the heapsort fallback that an
-    organ-pipe array reaches."""
-    rng = np.random.RandomState(0)
-    arrays = [rng.randint(0, high, size=n) for n in (2, 16, 17, 18, 100, 5000) for high in (3, 40)]
-    arrays.append(np.concatenate([np.arange(100), np.arange(100)[::-1]]))
-    for values in arrays:
-        values = values.astype(dtype)
-        assert dataset.original_argsort(values.tolist()) == np.argsort(values, kind="quicksort").tolist()
-    assert dataset.original_argsort([3, 1, 2]) == [1, 2, 0]
-
-
 def test_ties_at_the_cut_off_are_decided_by_the_originals_sort() -> None:
     """Words of equal count straddle the cut-off: the ones in are those the original's reversed
     np.argsort put first, not the alphabetically first, and the tie is recorded."""
