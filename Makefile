@@ -218,8 +218,8 @@ $(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
 	$(PY) -m build.evaluate $(STAGE) --baseline
 
 $(RUN)/results.json: $(foreach m,$(KEYS),$(RUN)/$(m)/eval.json $(RUN)/$(m)/context.json) $(RUN)/baseline.json \
-		$(RUN_MODELS)
-	$(PY) -m build.evaluate $(STAGE) --results
+		$(RUN_MODELS) build/results.py
+	$(PY) -m build.results $(STAGE)
 
 $(RUN_MODELS):
 	@mkdir -p '$(RUN)' && echo '$(KEYS)' > $@

@@ -41,6 +41,7 @@ import torch  # noqa: E402
 
 from build import dataset as dataset_stage  # noqa: E402
 from build import evaluate, profiles, train  # noqa: E402
+from build import results as gathering  # noqa: E402
 from build.model import Model  # noqa: E402
 from build.run_files import LOSSES  # noqa: E402
 
@@ -95,7 +96,7 @@ def score(name: str, profile: profiles.Profile, key: str, wall: float, cpu: floa
     model.load_state_dict(payload["weights"])
     data = dataset_stage.load(profile)
     metrics = evaluate.evaluate_model(model, data, 64, torch.device("cpu"))
-    losses = evaluate.training_curve(profile.run_dir / key / LOSSES)
+    losses = gathering.training_curve(profile.run_dir / key / LOSSES)
     curve = [
         list(point)
         for point in zip(losses["valid_step"], losses["valid_seconds"], losses["valid_loss"], strict=True)

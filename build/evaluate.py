@@ -22,20 +22,18 @@ As the original computed them (`as_original`, what its published numbers mean):
 
     python -m build.evaluate --model gru     -> <run>/gru/eval.json
     python -m build.evaluate --baseline      -> <run>/baseline.json
-    python -m build.evaluate --results       -> <run>/results.json (everything the article quotes,
-                                                with each model's context.json as test.context)
+
+build/results.py then gathers what the article quotes, these files among it, into <run>/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -43,22 +41,15 @@ import torch
 from build import dataset as dataset_stage
 from build import profiles
 from build.alphabet import EOS, UNKNOWN
-from build.checkpoints import CheckpointError, load_trained, trained_summary
+from build.checkpoints import CheckpointError, load_trained
 from build.connectivity import published_agreement
 from build.dataset import Dataset
 from build.model import pick_device
 from build.profiles import TOP_K, Profile
 from build.run_files import (
     BASELINE,
-    CONTEXT,
-    DATASET_RECORD,
     EVALUATION,
-    LOSSES,
-    RESULTS,
-    git_commit,
     model_dir,
-    training_settings,
-    versions,
     write_json,
 )
 
@@ -269,75 +260,6 @@ def evaluate_trained(profile: Profile, key: str, device: torch.device) -> dict:
     return metrics
 
 
-def training_curve(path: Path) -> dict:
-    """The loss CSV as columns (valid_loss only where it was measured)."""
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    valid = [r for r in rows if r["valid_loss"]]
-    return {
-        "step": [int(r["step"]) for r in rows],
-        "seconds": [float(r["seconds"]) for r in rows],
-        "train_loss": [float(r["train_loss"]) for r in rows],
-        "valid_step": [int(r["step"]) for r in valid],
-        "valid_seconds": [float(r["seconds"]) for r in valid],
-        "valid_loss": [float(r["valid_loss"]) for r in valid],
-    }
-
-
-def results(profile: Profile) -> dict:
-    """Everything the article quotes about this profile's models, gathered from the stages' files."""
-    run = profile.run_dir
-    description = json.loads((run / DATASET_RECORD).read_text())
-    models = []
-    for config in profile.models:
-        directory = model_dir(profile, config.key)
-        _, payload = load_trained(profile, config.key)
-        curve = training_curve(directory / LOSSES)
-        test = json.loads((directory / EVALUATION).read_text())
-        context = directory / CONTEXT  # build/lookback.py
-        try:
-            test["context"] = json.loads(context.read_text())
-        except ValueError as error:
-            raise ValueError(f"{context}: not JSON ({error}); make remakes it from the model") from error
-        agreement = test.pop("connectivity_vs_published", None)
-        models.append(
-            {
-                **trained_summary(config, payload),
-                "final_train_loss": curve["train_loss"][-1],
-                "final_valid_loss": curve["valid_loss"][-1],
-                "test": test,
-                **({"connectivity_vs_published": agreement} if agreement else {}),
-            }
-        )
-    return {
-        "profile": profile.name,
-        "corpus": profile.corpus,
-        "dataset": description,
-        "training": {
-            "batch_size": profile.batch_size,
-            "steps": profile.steps,
-            "learning_rate": profile.learning_rate,
-            **training_settings(profile),
-            "train_seed": profile.train_seed,
-            "embedding": profile.embedding,
-            "vocab_size": profile.vocab_size,
-            "init": profile.init,
-        },
-        "evaluation": {
-            # the first N test observations (None: all of them)
-            "observations": profile.eval_observations,
-            "test_observations": description["stats"]["test_observations"],
-            "original_batch": ORIGINAL_BATCH,
-            # how far back the models look (test.context): the first N test observations (None: all)
-            "context_observations": profile.context_observations,
-        },
-        "models": models,
-        "baseline": json.loads((run / BASELINE).read_text()),
-        "versions": versions(),
-        "commit": git_commit(),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Evaluate a profile's models on the test split.")
     profiles.add_arguments(parser)
@@ -346,14 +268,10 @@ def main() -> None:
     what.add_argument(
         "--baseline", action="store_true", help="the no-context baseline -> <run>/baseline.json"
     )
-    what.add_argument("--results", action="store_true", help="gather everything -> <run>/results.json")
     args = parser.parse_args()
     profile = profiles.from_arguments(args)
     try:
-        if args.results:
-            target = profile.run_dir / RESULTS
-            write_json(results(profile), target)
-        elif args.baseline:
+        if args.baseline:
             target = profile.run_dir / BASELINE
             data = dataset_stage.load(profile)
             write_json(evaluate_baseline(data, observations=profile.eval_observations), target)

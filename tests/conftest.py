@@ -104,6 +104,7 @@ def tiny_site(tiny_root: Path, exported: dict, tmp_path_factory: pytest.TempPath
     """The tiny profile's whole site (results, precomputed data, the page) in a temporary folder, built
     once a session the way `make article` builds site/. Needs node_modules (onnxruntime-web, KaTeX)."""
     from build import dataset, evaluate, lookback, precompute
+    from build import results as gathering
     from build.render import page
 
     site = tmp_path_factory.mktemp("tiny-site") / "site"
@@ -119,7 +120,7 @@ def tiny_site(tiny_root: Path, exported: dict, tmp_path_factory: pytest.TempPath
             context = lookback.measure_trained(profile, config.key)
             run_files.write_json(context, profile.run_dir / config.key / "context.json")
         run_files.write_json(evaluate.evaluate_baseline(data), profile.run_dir / "baseline.json")
-        run_files.write_json(evaluate.results(profile), profile.run_dir / "results.json")
+        run_files.write_json(gathering.gather(profile), profile.run_dir / "results.json")
         precompute.precompute(profile)
         page.render(profile)
     return site

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from build import checkpoints, dataset, evaluate, lookback, run_files
+from build import results as gathering
 from build.alphabet import ALPHABET
 from build.dataset import Dataset
 from build.evaluate import PrefixBaseline, Tally, letters_seen
@@ -192,7 +193,7 @@ def test_results_gather_every_stage(tiny, tmp_path) -> None:
         context = lookback.measure_trained(tiny, config.key)
         run_files.write_json(context, tiny.run_dir / config.key / "context.json")
     run_files.write_json(evaluate.evaluate_baseline(dataset.load(tiny)), tiny.run_dir / "baseline.json")
-    results = evaluate.results(tiny)
+    results = gathering.gather(tiny)
     assert [m["key"] for m in results["models"]] == ["gru", "lstm", "nlstm"]
     for model in results["models"]:
         assert model["steps"] == tiny.steps and model["training_seconds"] > 0
@@ -210,6 +211,6 @@ def test_results_gather_every_stage(tiny, tmp_path) -> None:
     try:
         context.write_text('{"observations": ')  # cut short
         with pytest.raises(ValueError, match=r"gru/context\.json: not JSON"):
-            evaluate.results(tiny)
+            gathering.gather(tiny)
     finally:
         context.write_text(good)

@@ -97,7 +97,7 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     (run / "lstm" / "eval.json").unlink()
     planned = make("-n", "article", env=env).stdout
     assert "build.evaluate --profile tiny --model lstm" in planned
-    assert "build.evaluate --profile tiny --results" in planned
+    assert "build.results --profile tiny" in planned
     assert "build.train" not in planned and "--model gru" not in planned and "build.dataset" not in planned
     assert "exporter.export" not in planned  # the model did not change, so neither do its graphs
     assert "build.lookback" not in planned  # nor what it measured
@@ -109,7 +109,7 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     assert re.findall(r"build\.train .*--model (\S+)", planned) == ["lstm"], planned
     planned = make("-n", "article", "PROFILE=tiny", "MODELS=gru,lstm,nlstm,rnn", env=env).stdout
     assert re.findall(r"build\.train .*--model (\S+)", planned) == ["rnn"], planned
-    assert "build.evaluate --profile tiny --models gru,lstm,nlstm,rnn --results" in planned
+    assert "build.results --profile tiny --models gru,lstm,nlstm,rnn" in planned
 
 
 def test_models_and_study_settings_on_the_command_line_reach_every_stage(tmp_path: Path) -> None:
