@@ -191,10 +191,9 @@ $(SITE)/data/manifest.json: $(SITE_RUN) $(ARTICLE) $(EXPORTS) $(RUN)/results.jso
 	@touch $@  # newer than site/.run even when nothing in it changed
 
 # The page: Markdown + templates -> site/index.html, scripts and vendored onnxruntime-web (reads files
-# only; trains and exports nothing).
+# only; trains and exports nothing). Everything only the page uses lives in build/render/.
 $(SITE)/index.html: $(SITE_RUN) $(ARTICLE) article/references.bib $(STATIC) $(SITE)/data/manifest.json \
-		$(wildcard build/render/*.py) build/fences.py build/passages.py build/render_math.mjs build/site_assets.py \
-		build/og_image.py
+		$(wildcard build/render/*) build/fences.py build/passages.py build/text.py
 	$(PY) -m build.render $(STAGE)
 	@touch $@
 

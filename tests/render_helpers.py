@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from pybtex.database import parse_string
 
-from build import figure_data, profiles, site_assets
-from build.render import page, provenance
+from build import figure_data, profiles
+from build.render import page, provenance, site_assets
 from build.render.article import Article, render_article
 from build.run_files import encode_lower_triangle
 

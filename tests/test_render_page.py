@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from build import site_assets
+from build.render import site_assets
 from build.render.figures import FIGURE_KINDS
 from build.run_files import ARTICLE_DIR as ARTICLE
 from tests.render_helpers import FIXTURES, build_site, fixture_json, plain, table_row, with_models

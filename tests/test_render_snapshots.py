@@ -10,8 +10,8 @@ from xml.etree import ElementTree
 
 import numpy as np
 
-from build.og_image import colour
 from build.render import snapshots
+from build.render.og_image import colour
 from build.run_files import ARTICLE_DIR
 from tests.browser import PageLog, serve
 

@@ -4,7 +4,7 @@ The article is a Jinja2 template over the build's numbers (results.json, manifes
 reference), so no number is typed by hand. On top of Python-Markdown it knows:
     ```passage ...```  a passage figure (build/passages.py); its data file is site/data/passages/<id>.json
     ```figure KIND k=v``` a figure drawn by site/js/figures/KIND.js; the block's body is its caption
-    $...$, $$...$$     TeX, typeset by KaTeX (node, build/render_math.mjs) into MathML at build time
+    $...$, $$...$$     TeX, typeset by KaTeX (node, build/render/math.mjs) into MathML at build time
     [@key; @key2]      citations of article/references.bib, with hover cards and a bibliography
     (#passage-ID@POS)  a link that selects output index POS in the figure of passage ID
     <!-- appendix -->  what follows goes into the appendix

@@ -1,4 +1,4 @@
-"""Math: `$...$` inline and `$$...$$` display TeX, typeset by KaTeX (node, build/render_math.mjs) into
+"""Math: `$...$` inline and `$$...$$` display TeX, typeset by KaTeX (node, build/render/math.mjs) into
 MathML at build time, all expressions of the page in one node run. A `$` with a word character or a
 backslash before it, or a space just inside it, is not math (`5$`, `\\$`)."""
 
@@ -20,7 +20,7 @@ def typeset(expressions: list[tuple[str, bool, str]]) -> list[str]:
     """MathML of (tex, display, source) expressions, all in one node run."""
     if not expressions:
         return []
-    script = profiles.ROOT / "build" / "render_math.mjs"
+    script = profiles.ROOT / "build" / "render" / "math.mjs"
     payload = json.dumps([{"tex": tex, "display": display} for tex, display, _ in expressions])
     try:
         done = subprocess.run(

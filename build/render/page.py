@@ -13,9 +13,9 @@ from pathlib import Path
 
 import jinja2
 
-from build import og_image, profiles, site_assets
 from build import passages as passage_stage
-from build.render import provenance, snapshots
+from build import profiles
+from build.render import og_image, provenance, site_assets, snapshots
 from build.render.article import Article, render_article
 from build.render.citations import read_bibliography
 from build.render.context import context

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from build.og_image import colour, text_colour
 from build.render.figures import Figure
+from build.render.og_image import colour, text_colour
 from build.run_files import decode_lower_triangle, write_if_changed
 from build.text import normalise
 

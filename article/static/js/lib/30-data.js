@@ -1,5 +1,5 @@
 /* 30-data.js: loading the site's files. Over http(s) the page fetches them; from disk (file://), where
- * Chromium refuses fetch, it runs the sibling `<file>.js` wrapper that build/site_assets.py writes: a
+ * Chromium refuses fetch, it runs the sibling `<file>.js` wrapper that build/render/site_assets.py writes: a
  * classic script calling Memo.deliver("<path>", value), where value is the JSON value of a .json file,
  * the text of a .mjs file, or the base64 of any other file's bytes. Also decodes the passages'
  * connectivity (Memo.decodeRows).

@@ -1,5 +1,5 @@
-/* 50-colours.js: the page's colours. The connectivity ramp (Memo.colour, Memo.textColour; build/og_image.py
- * draws the social preview with the same ramp, and tests/test_og_image.py holds the two together), and
+/* 50-colours.js: the page's colours. The connectivity ramp (Memo.colour, Memo.textColour; build/render/og_image.py
+ * draws the social preview with the same ramp, and tests/test_render_og_image.py holds the two together), and
  * each model's colour class (Memo.colourClass): memo-colour-N for the N-th model of the manifest, whose
  * colour is figures.css's --memo-colour-N in the light and the dark scheme.
  */

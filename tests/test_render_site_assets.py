@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from build import profiles, site_assets
+from build import profiles
+from build.render import site_assets
 
 NODE = shutil.which("node")
 

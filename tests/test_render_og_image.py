@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from build import og_image
+from build.render import og_image
 from build.run_files import encode_lower_triangle
 
 
 def test_the_colour_ramp_is_the_pages() -> None:
     script = og_image.COLOURS_SCRIPT.read_text()
     block = re.search(r"var VIRIDIS = \((.*?)\)\s*\.match", script, re.S)
-    assert block, f"{og_image.COLOURS_SCRIPT} no longer defines VIRIDIS as build/og_image.py expects"
+    assert block, f"{og_image.COLOURS_SCRIPT} no longer defines VIRIDIS as build/render/og_image.py expects"
     assert "".join(re.findall(r'"([0-9a-f]+)"', block[1])) == og_image.VIRIDIS
     assert f"var VIRIDIS_FIRST = {og_image.VIRIDIS_FIRST};" in script
     assert "var LOW = 0.29;" in script and "var HIGH = 2 / 3;" in script

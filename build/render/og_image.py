@@ -21,7 +21,7 @@ from build.run_files import ARTICLE_DIR, decode_lower_triangle, replace_bytes
 
 WIDTH, HEIGHT = 1200, 630  # the size Open Graph and Twitter's large card expect (1.91:1)
 FILE = "og-image.png"
-# The page's script that colours connectivity, whose ramp this module repeats (tests/test_og_image.py
+# The page's script that colours connectivity, whose ramp this module repeats (tests/test_render_og_image.py
 # runs it and compares).
 COLOURS_SCRIPT = ARTICLE_DIR / "static" / "js" / "lib" / "50-colours.js"
 
