@@ -67,33 +67,35 @@ def chosen_words(model: Model, hidden: torch.Tensor, targets: torch.Tensor) -> t
     return chosen
 
 
-def back_through_step(
+def batched_vjp(
     unit: RecurrentUnit, x: torch.Tensor, state: torch.Tensor, to_output: torch.Tensor, to_state: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The vector-Jacobian products of `unit.step` at (x [B, E], state [B, S]) for a stack of R cotangents
     of its output [R, B, H] and new state [R, B, S]: what reaches x [R, B, E] and state [R, B, S].
+    torch.func.vmap runs the one backward over all R at once."""
+    _, backward = torch.func.vjp(unit.step, x, state)
+    return torch.func.vmap(backward)((to_output, to_state))
 
-    torch.func.vmap runs the one backward over all R at once. A step it cannot transform (a custom
-    autograd.Function without vmap support, say, in a researcher's own unit) gets the same products from
-    plain autograd on R copies of the step, which any differentiable step supports.
-    """
-    try:
-        _, backward = torch.func.vjp(unit.step, x, state)
-        return torch.func.vmap(backward)((to_output, to_state))
-    except (RuntimeError, NotImplementedError):
-        rows = len(to_output)
-        with torch.enable_grad():
-            xs = x.repeat(rows, 1).requires_grad_(True)
-            states = state.repeat(rows, 1).requires_grad_(True)
-            output, new_state = unit.step(xs, states)
-            to_x, to_previous = torch.autograd.grad(
-                (output, new_state),
-                (xs, states),
-                (to_output.flatten(0, 1), to_state.flatten(0, 1)),
-                allow_unused=True,
-                materialize_grads=True,
-            )
-        return to_x.view(rows, *x.shape), to_previous.view(rows, *state.shape)
+
+def copied_vjp(
+    unit: RecurrentUnit, x: torch.Tensor, state: torch.Tensor, to_output: torch.Tensor, to_state: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same products from plain autograd on R copies of the step, which any differentiable step
+    supports: for a step torch.func cannot transform (a custom autograd.Function without vmap support,
+    say, in a researcher's own unit)."""
+    rows = len(to_output)
+    with torch.enable_grad():
+        xs = x.repeat(rows, 1).requires_grad_(True)
+        states = state.repeat(rows, 1).requires_grad_(True)
+        output, new_state = unit.step(xs, states)
+        to_x, to_previous = torch.autograd.grad(
+            (output, new_state),
+            (xs, states),
+            (to_output.flatten(0, 1), to_state.flatten(0, 1)),
+            allow_unused=True,
+            materialize_grads=True,
+        )
+    return to_x.view(rows, *x.shape), to_previous.view(rows, *state.shape)
 
 
 @torch.no_grad()
@@ -118,11 +120,18 @@ def connectivity_matrices(model: Model, chars: torch.Tensor, targets: torch.Tens
     to_onehot = model.embedding.weight.T  # [E, alphabet]
     values = embedded.new_zeros(batch, length, length)
     carried = embedded.new_zeros(0, batch, unit.state_size)  # row r: output position t + 1 + r
+    back = batched_vjp
     for t in range(length - 1, -1, -1):
         from_output = embedded.new_zeros(length - t, batch, unit.hidden_size)
         from_output[0] = start[:, t]
         carried = torch.cat([embedded.new_zeros(1, batch, unit.state_size), carried])
-        to_input, carried = back_through_step(unit, embedded[:, t], states[t], from_output, carried)
+        try:
+            to_input, carried = back(unit, embedded[:, t], states[t], from_output, carried)
+        except (RuntimeError, NotImplementedError):
+            if back is copied_vjp:
+                raise
+            back = copied_vjp  # this step cannot be vmapped: copies from here on, not a retry per step
+            to_input, carried = back(unit, embedded[:, t], states[t], from_output, carried)
         values[:, t:, t] = (to_input @ to_onehot).pow(2).sum(-1).T
     return values
 

@@ -216,7 +216,8 @@ def chart_snapshot(kind: str, data: Path, keys: list[str], names: dict[str, str]
         return line_chart(
             series, "input step", "gradient reaching it (scaled)", "Gradient of a vanilla RNN", (0, 1)
         )
-    results = {m["key"]: m for m in json.loads((data / "results.json").read_text())["models"]}
+    run_results = json.loads((data / "results.json").read_text())
+    results = {m["key"]: m for m in run_results["models"]}
     if kind == "accuracy":
         series = [
             {
@@ -226,9 +227,7 @@ def chart_snapshot(kind: str, data: Path, keys: list[str], names: dict[str, str]
             }
             for k in keys
         ]
-        baseline = json.loads((data / "results.json").read_text())["baseline"]["accuracy_by_letters"]["top1"][
-            :13
-        ]
+        baseline = run_results["baseline"]["accuracy_by_letters"]["top1"][:13]
         series.append(
             {
                 "label": "no context, top-1",
