@@ -10,6 +10,10 @@ same weights as one that was never interrupted. Writes, per model, in <run>/<mod
   model.pt       the final weights and what produced them (Make's target for this stage): the last
                  step's, or with keep_best the best validation loss's (model.pt's "selected" says which)
 
+train() runs four stages in order: setup and resume (build/training_state.py: a new run, then the state of
+its checkpoint, if it has one), loop (the steps, with validations, checkpoints and progress) and finish
+(model.pt when the loop did not write it, and the closing line).
+
 On a CPU, a run that would take hours (the paper profile: days) first measures one step, prints the
 estimate and stops unless told to go ahead (`--yes`; `make ... YES=1`).
 
@@ -34,7 +38,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import torch
@@ -45,7 +49,7 @@ from build.dataset import Dataset
 from build.model import Model, pick_device
 from build.profiles import Profile
 from build.run_files import LOSSES
-from build.training_state import Run, describe_device, diverged, new_run, resume, save
+from build.training_state import Run, describe_device, diverged, resume, save, setup
 
 CPU_HOURS_WITHOUT_ASKING = 2.0  # a longer CPU run needs --yes
 ESTIMATE_FROM_STEPS = 1000  # runs with fewer steps left to train are not worth timing first
@@ -133,18 +137,20 @@ def describe_duration(seconds: float) -> str:
     return f"{seconds / 60:.0f} minutes"
 
 
-def check_cpu_time(
-    model: Model, data: Dataset, profile: Profile, key: str, device: torch.device, remaining: int, fused: bool
-) -> None:
-    """On a CPU, refuse (TooSlowError) a run whose measured estimate exceeds CPU_HOURS_WITHOUT_ASKING."""
-    if device.type != "cpu" or remaining < ESTIMATE_FROM_STEPS:
+def check_cpu_time(run: Run) -> None:
+    """On a CPU, refuse (TooSlowError) the steps left to `run` when their measured estimate exceeds
+    CPU_HOURS_WITHOUT_ASKING."""
+    remaining = run.profile.steps - run.step
+    if run.device.type != "cpu" or remaining < ESTIMATE_FROM_STEPS:
         return
-    step = seconds_per_step(model, data, profile, device, fused)
+    step = seconds_per_step(run.model, run.data, run.profile, run.device, run.fused)
     total = step * remaining
-    print(f"{key}: about {describe_duration(total)} on this CPU ({remaining:,} steps at {step:.2f} s each)")
+    print(
+        f"{run.key}: about {describe_duration(total)} on this CPU ({remaining:,} steps at {step:.2f} s each)"
+    )
     if total > CPU_HOURS_WITHOUT_ASKING * 3600:
         raise TooSlowError(
-            f"training {key} of profile {profile.name!r} on this CPU would take about "
+            f"training {run.key} of profile {run.profile.name!r} on this CPU would take about "
             f"{describe_duration(total)} ({remaining:,} steps at {step:.2f} s, measured); train it on a GPU, "
             "or pass --yes (make ... YES=1) to go ahead on the CPU"
         )
@@ -181,13 +187,7 @@ def validate_if_due(run: Run) -> str:
     if not math.isfinite(valid_loss):
         raise diverged(run, "validation loss", valid_loss)
     run.last_valid = f"{valid_loss:.5f}"
-    valid_loss = float(run.last_valid)
-    if profile.keep_best and (run.best is None or valid_loss < run.best["valid_loss"]):
-        run.best = {
-            "step": run.step,
-            "valid_loss": valid_loss,
-            "weights": copy.deepcopy(run.model.state_dict()),
-        }
+    run.keep_if_best(float(run.last_valid))  # as logged, so model.pt's choice matches losses.csv
     return run.last_valid
 
 
@@ -217,76 +217,98 @@ def train(
     `implementation` is "fused" or "reference"; None means the device's default for a new run and the
     checkpoint's own for a resumed one. `on_step(step)` is called after every step (tests interrupt there).
     `progress`: True or "bar" for a progress bar, "lines" for a line at every validation (trainings side by
-    side share a terminal), False for neither.
+    side share a terminal), False for neither. `yes` trains on a CPU however long the estimate.
     """
     device = device or pick_device()
     with cpu_threads(profile.train_threads):
-        run = new_run(profile, key, device, implementation)
-        resume(run, implementation)
-        if run.step == profile.steps and run.final_path.exists():
-            print(f"{key}: up to date ({run.final_path}, {profile.steps} steps)")
-            return run.final_path
-        if run.step:
-            print(f"{key}: resuming from {run.checkpoint_path} at step {run.step}")
-        if hasattr(
-            run.model.rnn, "fused"
-        ):  # a unit with its own kernels (Nested LSTM): off for the reference
-            run.model.rnn.fused = None if run.fused else False
-        print(
-            f"{key}: training {profile.model(key).name} on {describe_device(device)} for "
-            f"{profile.steps} steps ({run.implementation} implementation)"
-        )
-        if not yes:
-            check_cpu_time(run.model, run.data, profile, key, device, profile.steps - run.step, run.fused)
-        run_steps(run, on_step, progress)
-        if not run.final_path.exists():  # resumed at the very end: the checkpoint holds the final state
-            save(run, final=True)
-    print(f"{key}: {run.step} steps in {run.elapsed:.0f} s -> {run.final_path}")
-    return run.final_path
+        run = setup(profile, key, device, implementation)
+        if not resume(run, implementation):
+            return run.final_path  # model.pt already holds the last step
+        loop(run, on_step, progress, yes)
+        return finish(run)
 
 
-def run_steps(run: Run, on_step: Callable[[int], None] | None, progress: bool | str) -> None:
-    """Steps up to the profile's last, each logged to losses.csv, with checkpoints at their interval."""
+def loop(run: Run, on_step: Callable[[int], None] | None, progress: bool | str, yes: bool) -> None:
+    """The steps from the run's to the profile's last, each logged to losses.csv, with validations and
+    checkpoints at their intervals and progress shown as `train` describes."""
     profile = run.profile
-    csv_path = run.directory / LOSSES
-    rows = read_losses(csv_path, run.step)
-    run.last_valid = next((r["valid_loss"] for r in reversed(rows) if r["valid_loss"]), "")
+    print(
+        f"{run.key}: training {profile.model(run.key).name} on {describe_device(run.device)} for "
+        f"{profile.steps} steps ({run.implementation} implementation)"
+    )
+    if not yes:
+        check_cpu_time(run)
     run.model.train()
-    with (
-        open(csv_path, "w", newline="") as handle,
-        _progress(progress in (True, "bar"), profile.steps, run.step, run.key) as bar,
-    ):
-        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-        handle.flush()
+    with _loss_log(run) as log, _progress(progress in (True, "bar"), profile.steps, run.step, run.key) as bar:
         while run.step < profile.steps:
-            started = time.perf_counter()
-            train_loss = take_step(run)
-            valid = validate_if_due(run)
-            run.elapsed += time.perf_counter() - started
-            writer.writerow(
-                {
-                    "step": run.step,
-                    "seconds": f"{run.elapsed:.3f}",
-                    "train_loss": f"{train_loss:.5f}",
-                    "valid_loss": valid,
-                }
-            )
-            if progress == "lines" and valid:
-                print(
-                    f"{run.key}: step {run.step}/{profile.steps}, loss {train_loss:.3f}, valid {valid[:5]}, "
-                    f"{run.elapsed:.0f} s",
-                    flush=True,
-                )
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{train_loss:.3f}", valid=run.last_valid[:5], refresh=False)
+            with run.clock():
+                train_loss = take_step(run)
+                valid = validate_if_due(run)
+            log.write(run, train_loss, valid)
+            _show(run, train_loss, valid, progress == "lines", bar)
             if run.step % profile.checkpoint_every == 0 or run.step == profile.steps:
-                handle.flush()
+                log.flush()
                 save(run, final=run.step == profile.steps)
             if on_step is not None:
                 on_step(run.step)
+
+
+def finish(run: Run) -> Path:
+    """model.pt, and the closing line. The loop's last checkpoint writes model.pt; a run resumed at its very
+    end writes it here, from the checkpoint's state, which is the final one."""
+    if not run.final_path.exists():
+        save(run, final=True)
+    print(f"{run.key}: {run.step} steps in {run.elapsed:.0f} s -> {run.final_path}")
+    return run.final_path
+
+
+class LossLog:
+    """losses.csv as the loop writes it: a header, the rows kept from before, then a row a step."""
+
+    def __init__(self, handle: TextIO, kept: list[dict]) -> None:
+        self.handle = handle
+        self.writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        self.writer.writeheader()
+        self.writer.writerows(kept)
+        handle.flush()
+
+    def write(self, run: Run, train_loss: float, valid: str) -> None:
+        self.writer.writerow(
+            {
+                "step": run.step,
+                "seconds": f"{run.elapsed:.3f}",
+                "train_loss": f"{train_loss:.5f}",
+                "valid_loss": valid,
+            }
+        )
+
+    def flush(self) -> None:
+        """Rows on disk before a checkpoint, so that losses.csv reaches at least the checkpoint's step."""
+        self.handle.flush()
+
+
+@contextlib.contextmanager
+def _loss_log(run: Run) -> Iterator[LossLog]:
+    """losses.csv rewritten for the steps to come: an earlier run's rows up to `run.step` stay (later ones
+    are redone), and the last validation loss among them is the run's `last_valid`."""
+    path = run.directory / LOSSES
+    kept = read_losses(path, run.step)
+    run.last_valid = next((r["valid_loss"] for r in reversed(kept) if r["valid_loss"]), "")
+    with open(path, "w", newline="") as handle:
+        yield LossLog(handle, kept)
+
+
+def _show(run: Run, train_loss: float, valid: str, lines: bool, bar: Any) -> None:
+    """A step's progress: a line when it was validated (with `lines`), and the bar (when there is one)."""
+    if lines and valid:
+        print(
+            f"{run.key}: step {run.step}/{run.profile.steps}, loss {train_loss:.3f}, valid {valid[:5]}, "
+            f"{run.elapsed:.0f} s",
+            flush=True,
+        )
+    if bar is not None:
+        bar.update(1)
+        bar.set_postfix(loss=f"{train_loss:.3f}", valid=run.last_valid[:5], refresh=False)
 
 
 @contextlib.contextmanager

@@ -2,12 +2,17 @@
 
 A checkpoint records the identity of its run (profile, model, dataset, optimiser and schedule settings,
 the unit's source) and is resumed only by a run with the same identity; checkpoint.pt holds weights,
-Adam's state, the step and the clock, model.pt the weights that ship. build/train.py runs the steps.
+Adam's state, the step and the clock, model.pt the weights that ship. build/train.py runs the steps:
+setup and resume here, then its loop and finish.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,8 +105,26 @@ class Run:
     def final_path(self) -> Path:
         return self.directory / TRAINED
 
+    @contextlib.contextmanager
+    def clock(self) -> Iterator[None]:
+        """Adds the block's wall-clock seconds to `elapsed`, the training time that checkpoints carry
+        across a resume (a block that raises adds nothing: its step is redone)."""
+        started = time.perf_counter()
+        yield
+        self.elapsed += time.perf_counter() - started
 
-def new_run(profile: Profile, key: str, device: torch.device, implementation: str | None) -> Run:
+    def keep_if_best(self, valid_loss: float) -> None:
+        """With the profile's keep_best, remembers the weights of the lowest validation loss so far (of
+        equal ones the first), which model.pt ships instead of the last step's."""
+        if self.profile.keep_best and (self.best is None or valid_loss < self.best["valid_loss"]):
+            self.best = {
+                "step": self.step,
+                "valid_loss": valid_loss,
+                "weights": copy.deepcopy(self.model.state_dict()),
+            }
+
+
+def setup(profile: Profile, key: str, device: torch.device, implementation: str | None) -> Run:
     """A new run of model `key` at step 0: unit checked, dataset loaded, weights from the train seed."""
     if implementation is not None and implementation not in IMPLEMENTATIONS:
         raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, not {implementation!r}")
@@ -117,8 +140,22 @@ def new_run(profile: Profile, key: str, device: torch.device, implementation: st
     return Run(profile, key, device, data, identity(profile, key, data), model, optimizer, chosen, directory)
 
 
-def resume(run: Run, implementation: str | None) -> None:
-    """Continue `run` from its checkpoint.pt, if there is one made by the same profile, data and unit.
+def resume(run: Run, implementation: str | None) -> bool:
+    """Continue `run` from its checkpoint.pt, if there is one made by the same profile, data and unit, and
+    say so; False when model.pt already holds the profile's last step, so nothing is left to train."""
+    _load_checkpoint(run, implementation)
+    if run.step == run.profile.steps and run.final_path.exists():
+        print(f"{run.key}: up to date ({run.final_path}, {run.profile.steps} steps)")
+        return False
+    if run.step:
+        print(f"{run.key}: resuming from {run.checkpoint_path} at step {run.step}")
+    if hasattr(run.model.rnn, "fused"):  # a unit with its own kernels (Nested LSTM): off for the reference
+        run.model.rnn.fused = None if run.fused else False
+    return True
+
+
+def _load_checkpoint(run: Run, implementation: str | None) -> None:
+    """The weights, Adam's state, step, clock and best weights of checkpoint.pt, when it belongs to `run`.
 
     A run keeps the implementation it started with (its weights would otherwise depend on where it was
     interrupted): an explicit `implementation` that differs from the checkpoint's is an error."""

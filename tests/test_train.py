@@ -87,6 +87,40 @@ def test_resume_after_ctrl_c_ends_with_the_same_weights(isolated) -> None:
     ]
 
 
+def test_setup_resume_loop_finish_are_what_train_runs(isolated) -> None:
+    """The four stages called by hand, stopped after step 6 and run again from the checkpoint, end with the
+    weights and losses of one train() call; the clock carries on from the checkpoint's."""
+    profile = profiles.load("tiny")
+    dataset.prepare(profile)
+    reference = train.train(profile, "gru", CPU, progress=False)
+    reference_dir = reference.parent.rename(reference.parent.with_name("gru-reference"))
+
+    def stop(step: int) -> None:
+        if step == 6:
+            raise Interrupt
+
+    with train.cpu_threads(profile.train_threads):
+        run = training_state.setup(profile, "gru", CPU, None)
+        assert training_state.resume(run, None) and run.step == 0
+        with pytest.raises(Interrupt):
+            train.loop(run, stop, progress=False, yes=False)
+        assert (run.step, run.saved) == (6, 4)
+
+        again = training_state.setup(profile, "gru", CPU, None)
+        assert training_state.resume(again, None) and again.step == 4
+        saved = torch.load(again.checkpoint_path, weights_only=True)
+        assert again.elapsed == saved["elapsed"] > 0
+        train.loop(again, None, progress=False, yes=False)
+        assert again.elapsed > saved["elapsed"]
+        assert train.finish(again) == again.final_path == profile.run_dir / "gru" / "model.pt"
+        assert not training_state.resume(training_state.setup(profile, "gru", CPU, None), None)
+
+    assert_same_weights(reference_dir / "model.pt", again.final_path)
+    assert [r["train_loss"] for r in losses(again.directory / "losses.csv")] == [
+        r["train_loss"] for r in losses(reference_dir / "losses.csv")
+    ]
+
+
 def scheduled(profile: profiles.Profile) -> profiles.Profile:
     """`profile` with a warm-up, a cosine decay, clipping and one thread: every setting a schedule has."""
     return dataclasses.replace(
