@@ -48,6 +48,8 @@ def test_filters() -> None:
     assert filters["duration"](186.4) == "3 min 6 s" and filters["duration"](22500) == "6 h 15 min"
     assert filters["bytes"](1500368) == "1.5 MB" and filters["fixed"](2.55927, 3) == "2.559"
     assert filters["percent"](0.4902) == "49.0%" and filters["thousands"](1046939) == "1,046,939"
+    assert filters["upper_first"]("the Brown corpus") == "The Brown corpus"  # the rest as it is
+    assert filters["upper_first"]("text8") == "Text8" and filters["upper_first"]("") == ""
 
 
 def test_the_filters_that_write_about_any_number_of_models() -> None:

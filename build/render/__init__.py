@@ -15,6 +15,8 @@ Extraction, then one module per transform (build/render/article.py shows the ord
     extract.py     passage and figure blocks out of the Markdown (build/fences.py finds every block)
     template.py    Jinja2: the environment, filters, errors with file:line
     context.py     the names the article's Jinja2 can use
+    setting.py     the run's setting in words: the corpus, the differences from the original's recipe
+    findings.py    what the measurements say, the values the article's sentences turn on
     figures.py     figure and passage elements, numbered
     code.py        code spans and blocks kept verbatim
     mathml.py      TeX to MathML with KaTeX

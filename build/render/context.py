@@ -10,8 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from build import profiles
+from build.render import findings
 from build.render.errors import RenderError
+from build.render.setting import setting_names
 from build.run_files import IDENTITY_DEFAULTS, RESULTS, decode_lower_triangle
+
+# The example passage and its position that the original's passage figure (P1) and ours compare: the
+# space before "grammar", where no letter of the word is known yet (`long_term`).
+LONG_TERM = ("grammar", 28)
 
 
 def share_before_word(text: str, row: np.ndarray, index: int) -> float:
@@ -90,13 +96,15 @@ def separated(above: dict, below: dict) -> bool:
     return low is not None and high is not None and low > high
 
 
-def lookback(model_list: list[dict]) -> dict:
+def lookback(model_list: list[dict], claimed: str | None = None) -> dict:
     """How far back the models look over the test split (results.json test.context), as the prose says
     it: the models ordered by their share before the word at the space before a word, whether each step
     of that order is separated beyond the intervals, and `claim(key)`, what the measurement says of the
     claim that model `key` looks back least: "supported" (its interval lies below every other's),
     "contradicted" (above some other's) or "not separated" (None when the run has no model `key` or no
-    other model)."""
+    other model). For the claim the original's passage makes of model `claimed`: `claimed` (our model of
+    that key, None: none), `verdict` (its claim) and `below_claimed` (when contradicted, the models whose
+    interval lies below its own, in the order)."""
     missing = [m["key"] for m in model_list if not m["test"].get("context")]
     if missing:
         raise RenderError(
@@ -124,10 +132,16 @@ def lookback(model_list: list[dict]) -> dict:
         curve = model["test"]["context"]["by_distance"]["0"]
         return next((d for d, v in enumerate(curve) if v is not None and v < share), None)
 
+    least = next((m for m in model_list if m["key"] == claimed), None)
+    verdict = claim(claimed) if claimed is not None else None
+    # when the claim is contradicted: the models it lies above beyond the intervals
+    contradicted = verdict == "contradicted"
+    below = [m for m in ordered if m is not least and separated(least, m)] if contradicted else []
     return {
         "ordered": ordered,
         "steps": steps,
         "separated": all(step["separated"] for step in steps),
+        "overlapping": [step for step in steps if not step["separated"]],
         "furthest": ordered[0],
         "observations": context["observations"],
         "positions": context["positions"],
@@ -136,6 +150,9 @@ def lookback(model_list: list[dict]) -> dict:
         "max_distance": context["max_distance"],
         "reach": {m["key"]: reach(m) for m in model_list},
         "claim": claim,
+        "claimed": least,
+        "verdict": verdict,
+        "below_claimed": below,
     }
 
 
@@ -186,18 +203,30 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
     published = json.loads((site / "data" / "published.json").read_text())
     described = {entry["key"]: entry for entry in manifest["models"]}
     model_list = [{**described.get(m["key"], {}), **m} for m in results["models"]]
+    models = {m["key"]: m for m in model_list}
     data = PassageData(site, published)
     compared = [m for m in model_list if m["key"] in published["results"]]
-    return {
-        "models": {m["key"]: m for m in model_list},
+    original_models = [
+        {"key": key, "name": model["name"]} for key, model in published["passage"]["models"].items()
+    ]
+    passage, index = LONG_TERM
+
+    def published_share(key: str) -> float:
+        return data.published_share_before_word(key, index)
+
+    least_key = findings.least_looking_back(original_models, published_share)
+    long_term = findings.LongTerm(
+        lambda key: data.share_before_word(passage, key, index), published_share, least_key, models, compared
+    )
+    names = {
+        "models": models,
         "model_list": model_list,
+        "first_model": model_list[0],
         # ours that the original also trained (the only ones set beside its numbers), and the others
         "compared": compared,
         "unpublished": [m for m in model_list if m["key"] not in published["results"]],
         "all_original": len(compared) == len(model_list) == len(published["results"]),
-        "original_models": [
-            {"key": key, "name": model["name"]} for key, model in published["passage"]["models"].items()
-        ],
+        "original_models": original_models,
         "baseline": results["baseline"],
         "dataset": {**results["dataset"]["stats"], **results["dataset"]["recipe"]},
         "training": {**IDENTITY_DEFAULTS, **results["training"], **training_recipe(results["training"])},
@@ -208,8 +237,15 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         "corpus": results["corpus"],
         **comparison(results, published["recipe"]),
         "manifest": manifest,
-        "lookback": lookback(model_list),
+        "lookback": lookback(model_list, least_key),
+        "long_term": long_term,
+        # the models whose connectivity on the example passage is ranked against the published values
+        "agreement_models": [m for m in model_list if "connectivity_vs_published" in m],
+        "against_baseline": findings.against_baseline(model_list, results["baseline"]),
+        "weakest": findings.weakest(model_list, original_models, published),
+        "counted_as_original": findings.counted_as_original(compared, published),
         "share_before_word": data.share_before_word,
         "published_share_before_word": data.published_share_before_word,
         "passage_target": data.target,
     }
+    return {**names, **setting_names(names)}

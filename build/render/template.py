@@ -47,6 +47,12 @@ def spelled(number: int) -> str:
     return NUMBER_WORDS[number] if 0 <= number < len(NUMBER_WORDS) else f"{number:,}"
 
 
+def upper_first(text: str) -> str:
+    """The text with its first letter a capital, the rest as it is (`the Brown corpus` -> `The Brown
+    corpus`; Jinja2's `capitalize` would lower the rest)."""
+    return text[:1].upper() + text[1:]
+
+
 def and_join(items: Iterable[object], separator: str = ", ", last: str = " and ") -> str:
     """`A, B and C` (`and_join(', the ', ' and the ')` -> `A, the B and the C`); one item alone."""
     words = [str(item) for item in items]
@@ -81,6 +87,7 @@ def environment(loader: jinja2.BaseLoader, autoescape: bool) -> jinja2.Environme
         duration=duration,
         bytes=size,
         spelled=spelled,
+        upper_first=upper_first,
         and_join=and_join,
         group_by=group_by,
     )
