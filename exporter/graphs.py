@@ -8,7 +8,8 @@ connectivity(chars int64[n], position int64[], target int64[]) -> connectivity f
     chosen logit; the gradient reaching each character's embedding, times the transposed embedding
     matrix, gives d logit / d onehot, whose squared norm is the connectivity (zero after `position`).
 Both check their inputs (1 <= n, ids 1..27, 0 <= position < n) and fail instead of answering garbage.
-All weights are initializers of the outer graph, shared by both Scan bodies (no per-body copy).
+All weights are initializers of the outer graph, shared by both Scan bodies (no per-body copy), and what
+the bodies compute from weights alone (transposed matrices) is computed once there too (exporter/hoist.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from build.alphabet import ALPHABET
 from build.model import Model
+from exporter.hoist import hoist_step_invariants
 from exporter.steps import StepGraphs, trace_step
 
 IR_VERSION = 10  # onnxruntime-web 1.30 reads IR <= 13 and opset <= 26
@@ -186,6 +188,7 @@ def _model(builder: _Builder, name: str, inputs: list, outputs: list, opset: int
         graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="memorization-rnns"
     )
     model.ir_version = IR_VERSION
+    hoist_step_invariants(model)
     onnx.checker.check_model(model, full_check=True)
     return model
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 import torch
@@ -207,3 +208,27 @@ def test_web_graphs_with_a_large_embedding_run_in_onnxruntime_web(tmp_path) -> N
     )
     assert "error" not in got, got
     np.testing.assert_allclose(got["connectivity"], expected[0], rtol=1e-4, atol=1e-4 * expected[0].max())
+
+
+@pytest.mark.parametrize("fmt", ["int8", "fp16"])
+@pytest.mark.parametrize("unit", ["gru", "lstm", "nlstm"])
+def test_onnxruntime_folds_every_weight_conversion_out_of_the_steps(tmp_path, unit: str, fmt: str) -> None:
+    """The web graphs convert their stored matrices with nodes of constants only, which onnxruntime folds
+    when it creates the session, and no Scan body converts or transposes a weight: its steps read constant
+    float32 matrices, as the float32 graph's do."""
+    model = Model.for_profile(profiles.load("tiny"), unit).eval()
+    graph = web.convert_graph(connectivity_graph(model), fmt)
+    assert "DequantizeLinear" not in {node.op_type for node in graph.graph.node}
+    for scan in (node for node in graph.graph.node if node.op_type == "Scan"):
+        for node in scan.attribute[0].g.node:
+            assert node.op_type not in ("Cast", "Transpose", "DequantizeLinear") or not node.input[
+                0
+            ].startswith("unit."), node
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    optimized = onnx.load(str(tmp_path / "optimized.onnx"))
+    stored = {t.name for t in graph.graph.initializer if t.name.endswith((".int8", ".fp16"))}
+    assert stored
+    reads = {name for node in optimized.graph.node for name in node.input}
+    assert not reads & stored  # every conversion became a float32 constant at load
