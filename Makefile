@@ -197,10 +197,11 @@ $(SITE)/index.html: $(SITE_RUN) $(ARTICLE) article/references.bib $(STATIC) $(SI
 	$(PY) -m build.render $(STAGE)
 	@touch $@
 
-# The built site on http://localhost:$(PORT)/ (opening site/index.html from disk works as well).
+# The built site on http://localhost:$(PORT)/ (opening site/index.html from disk works as well), sent
+# with the cross-origin isolation headers that let the models run on several threads (build/serve.py).
 PORT ?= 8000
 serve: article
-	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(SITE)
+	$(PY) -m build.serve $(PORT) --bind 127.0.0.1 --directory $(SITE)
 
 # The same, rebuilt through Make (`make $(SITE)/index.html`) on every save under article/, with the open
 # page reloaded (build/preview.py). The variables go as arguments, whichever way Make was given them.

@@ -29,13 +29,14 @@ import threading
 import time
 from collections.abc import Iterable
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import watchfiles
 
 from build import profiles
 from build.run_files import ARTICLE_DIR
+from build.serve import IsolatedHandler
 
 EVENTS = "/__preview/events"
 MAX_ERROR = 3000  # characters of error text shown in the page; the terminal has all of it
@@ -242,8 +243,9 @@ class Builder:
         self._thread.join(timeout=10)
 
 
-class Handler(SimpleHTTPRequestHandler):
-    """The site's files, index.html with the reload script (and the error banner), and the events."""
+class Handler(IsolatedHandler):
+    """The site's files, index.html with the reload script (and the error banner), and the events, with
+    the headers `make serve` sends (build/serve.py)."""
 
     builder: Builder
     clients: Clients

@@ -46,14 +46,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(site: Path) -> Iterator[str]:
+def serve(site: Path, isolated: bool = True) -> Iterator[str]:
     """The site over http on a free port; yields the origin (http://127.0.0.1:PORT).
 
-    The same command `make serve` runs ($(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(SITE)),
-    without its dependency on `article`, which would rebuild the checkout's site."""
+    Isolated: the same command `make serve` runs ($(PY) -m build.serve $(PORT) --bind 127.0.0.1
+    --directory $(SITE)), without its dependency on `article`, which would rebuild the checkout's site.
+    Not isolated: the standard library's server, which sends no cross-origin isolation headers (as GitHub
+    Pages sends none): the page runs on one thread."""
     port = free_port()
+    server = "build.serve" if isolated else "http.server"
     process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
+        [sys.executable, "-m", server, str(port), "--bind", "127.0.0.1", "--directory", str(site)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -65,7 +68,7 @@ def serve(site: Path) -> Iterator[str]:
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"http.server on port {port} did not start") from None
+                    raise RuntimeError(f"{server} on port {port} did not start") from None
                 time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -1,6 +1,7 @@
-/* 40-runtime.js: onnxruntime-web (vendor/), loaded on first use and run on its single-threaded WASM
- * backend, and the models' inference sessions (Memo.session, Memo.run), each model's graph and weights
- * downloaded once; Memo.downloadBytes says how much a figure still has to download.
+/* 40-runtime.js: onnxruntime-web (vendor/), loaded on first use and run on its WASM backend (one
+ * thread, or up to four where the page is cross-origin isolated), and the models' inference sessions
+ * (Memo.session, Memo.run), each model's graph and weights downloaded once; Memo.downloadBytes says how
+ * much a figure still has to download.
  */
 (function () {
   "use strict";
@@ -48,7 +49,9 @@
         })
         .then(function (parts) {
           var ort = parts[0];
-          ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which file:// and Pages lack
+          // WASM threads need cross-origin isolation (make serve and make preview send its headers);
+          // opened from disk or from GitHub Pages the page is not isolated and runs on one thread
+          ort.env.wasm.numThreads = Memo.runtimeThreads();
           ort.env.wasm.proxy = false;
           ort.env.wasm.wasmBinary = parts[1];
           ort.env.wasm.wasmPaths = { mjs: parts[2] };
@@ -62,6 +65,13 @@
     }
     return runtimePromise;
   }
+
+  /** Memo.runtimeThreads() -> the WASM threads the models run on: up to 4 where the page is cross-origin
+   * isolated, else 1. */
+  Memo.runtimeThreads = function () {
+    if (!window.crossOriginIsolated) return 1;
+    return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+  };
 
   var sessions = {}; // "model/graph" -> {promise, listeners}
   var weightLoads = {}; // model key -> {promise, loaded, total}: each model's weights file, read once
