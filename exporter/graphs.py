@@ -4,8 +4,8 @@ autocomplete(chars int64[n], state float32[S]) -> top_ids int64[K], top_probs fl
     the model's best words after the last character; typing on costs one Scan step per new character.
 connectivity(chars int64[n], position int64[], target int64[]) -> connectivity float32[n],
     top_ids int64[3], top_probs float32[3]
-    a forward Scan keeps each step's incoming state; a reversed Scan runs the step's VJP back from the
-    chosen logit; the gradient reaching each character's embedding, times the transposed embedding
+    a forward Scan keeps each step's incoming state and the values its VJP needs (exporter/residuals.py);
+    a reversed Scan runs the step's VJP back from the chosen logit, reading those values; the gradient reaching each character's embedding, times the transposed embedding
     matrix, gives d logit / d onehot, whose squared norm is the connectivity (zero after `position`).
 Both check their inputs (1 <= n, ids 1..27, 0 <= position < n) and fail instead of answering garbage.
 All weights are initializers of the outer graph, shared by both Scan bodies (no per-body copy), and what
@@ -21,6 +21,7 @@ from onnx import TensorProto, helper, numpy_helper
 from build.alphabet import ALPHABET
 from build.model import Model
 from exporter.hoist import hoist_step_invariants
+from exporter.residuals import reuse_forward_values
 from exporter.steps import StepGraphs, trace_step
 
 IR_VERSION = 10  # onnxruntime-web 1.30 reads IR <= 13 and opset <= 26
@@ -156,12 +157,11 @@ def _embed(builder: _Builder, chars: str) -> str:
     return builder.one("Unsqueeze", [embedded, builder.const("axis1", np.array([1], np.int64))])
 
 
-def _forward_scan(
-    builder: _Builder, steps: StepGraphs, xs: str, state: str, keep_states: bool
-) -> tuple[str, str, str | None]:
-    """Run the step over the embedded `xs`: (final state [1, S], outputs [n, 1, H], incoming states)."""
+def _forward_body(steps: StepGraphs, keep_states: bool) -> onnx.GraphProto:
+    """The forward step as a Scan body: inputs (state, x), outputs state_out, h and, with keep_states, the
+    incoming state (the backward pass runs from it)."""
     outputs = ["h", "state_in"] if keep_states else ["h"]
-    body = _body(
+    return _body(
         steps.forward,
         "forward/",
         set(steps.weights),
@@ -169,8 +169,12 @@ def _forward_scan(
         ["state_out", *outputs],
         {"state_in": "state"},
     )
-    results = builder.op("Scan", [state, xs], 1 + len(outputs), body=body, num_scan_inputs=1)
-    return results[0], results[1], results[2] if keep_states else None
+
+
+def _forward_scan(builder: _Builder, body: onnx.GraphProto, xs: str, state: str) -> list[str]:
+    """Run the forward `body` over the embedded `xs`: [final state [1, S], outputs [n, 1, H], then every
+    other output of the body stacked over the steps]."""
+    return builder.op("Scan", [state, xs], len(body.output), body=body, num_scan_inputs=1)
 
 
 def _top(builder: _Builder, h: str, k: int) -> tuple[str, str, str]:
@@ -201,7 +205,7 @@ def autocomplete_graph(model: Model, steps: StepGraphs | None = None) -> onnx.Mo
     n = builder.one("Squeeze", [builder.one("Shape", ["chars"])])
     guard = _guard(builder, "chars", n)
     start = builder.one("Unsqueeze", ["state", builder.const("axis0", np.array([0], np.int64))])
-    final, hs, _ = _forward_scan(builder, steps, _embed(builder, "chars"), start, keep_states=False)
+    final, hs = _forward_scan(builder, _forward_body(steps, False), _embed(builder, "chars"), start)
     last = builder.one("Gather", [hs, builder.const("last", np.array(-1, np.int64))], axis=0)  # [1, H]
     _, top_ids, top_probs = _top(builder, last, AUTOCOMPLETE_K)
     builder.op("Mul", [top_probs, guard], ["top_probs"])
@@ -234,7 +238,19 @@ def connectivity_graph(model: Model, steps: StepGraphs | None = None) -> onnx.Mo
     guard = _guard(builder, "chars", n, "position")
     zeros = builder.const("zero_state", np.zeros((1, unit.state_size), np.float32))
     xs = _embed(builder, "chars")  # read by both Scans
-    _, hs, states_in = _forward_scan(builder, steps, xs, zeros, keep_states=True)
+    forward = _forward_body(steps, True)
+    backward = _body(
+        steps.backward,
+        "backward/",
+        set(steps.weights),
+        ["g_state", "x", "state", "g_h"],
+        ["g_state_in", "g_x"],
+    )
+    # the backward steps read the forward steps' values (gates, products) instead of recomputing them
+    residuals = reuse_forward_values(
+        forward, backward, {"backward/x": "forward/x", "backward/state": "forward/state"}
+    )
+    _, hs, states_in, *stacked = _forward_scan(builder, forward, xs, zeros)
     h = builder.one("Gather", [hs, "position"], axis=0)  # [1, H]
     logits, top_ids, top_probs = _top(builder, h, CONNECTIVITY_K)
     own = builder.one("ArgMax", [logits], axis=-1, keepdims=0)  # [1]
@@ -245,20 +261,15 @@ def connectivity_graph(model: Model, steps: StepGraphs | None = None) -> onnx.Mo
     at_position = builder.one("Cast", [builder.one("Equal", [steps_range, "position"])], to=TensorProto.FLOAT)
     mask = builder.one("Reshape", [at_position, builder.const("mask_shape", np.array([-1, 1, 1], np.int64))])
     g_hs = builder.one("Mul", [mask, cotangent])  # [n, 1, H]: the cotangent enters at `position` only
-    body = _body(
-        steps.backward,
-        "backward/",
-        set(steps.weights),
-        ["g_state", "x", "state", "g_h"],
-        ["g_state_in", "g_x"],
-    )
+    scanned = [xs, states_in, g_hs, *stacked]
+    assert len(stacked) == len(residuals)
     _, g_xs = builder.op(
         "Scan",
-        [zeros, xs, states_in, g_hs],
+        [zeros, *scanned],
         2,
-        body=body,
-        num_scan_inputs=3,
-        scan_input_directions=[1, 1, 1],
+        body=backward,
+        num_scan_inputs=len(scanned),
+        scan_input_directions=[1] * len(scanned),
         scan_output_directions=[1],
     )
     g_embedded = builder.one(
