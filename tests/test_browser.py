@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -463,6 +464,77 @@ def test_owntext_connectivity_matches_onnxruntime(loaded: Loaded, reference: Ref
     page.locator(f"{OWNTEXT} .memo-panel[data-model=gru] span.memo-char[data-index='{space}']").hover()
     wait_updated(page, OWN_BODY, before)
     check_owntext(loaded, reference, text, space)
+    loaded.assert_clean(mark)
+
+
+def test_served_pages_are_isolated_and_run_on_several_threads(loaded: Loaded) -> None:
+    """`make serve` (build/serve.py) sends the cross-origin isolation headers: the models run on up to four
+    WASM threads there, and on one from disk; the live figures work either way (the tests around)."""
+    page, mark = loaded.page, loaded.mark()
+    start(page, AUTOCOMPLETE, AC_BODY)
+    isolated, threads, cores, runtime = page.evaluate(
+        "() => [crossOriginIsolated, Memo.runtimeThreads(), navigator.hardwareConcurrency,"
+        " Memo.ort.env.wasm.numThreads]"
+    )
+    assert isolated == (loaded.mode == "http")
+    assert threads == runtime == (min(4, cores) if isolated else 1)
+    loaded.assert_clean(mark)
+
+
+def test_the_isolation_headers_are_on_every_file(http_origin: str, tiny_site: Path) -> None:
+    for path in ("index.html", "vendor/ort.wasm.min.js", "models/gru/weights.web.bin"):
+        with urllib.request.urlopen(f"{http_origin}/{path}") as response:
+            assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin", path
+            assert response.headers["Cross-Origin-Embedder-Policy"] == "require-corp", path
+            assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin", path
+
+
+# In the page: every connectivity run delayed by `delay` ms and counted by its text's length; the owntext
+# figure's progress line recorded whenever it changes.
+SLOW_RUNS = """delay => {
+    window.__runs = [];
+    window.__progress = [];
+    const run = window.__plainRun = Memo.run;
+    Memo.run = (session, feeds) => {
+        if (feeds.position) window.__runs.push(Number(feeds.chars.dims[0]));
+        return new Promise(resolve => setTimeout(resolve, delay)).then(() => run(session, feeds));
+    };
+    const status = document.querySelector("figure[data-figure=owntext] .memo-status");
+    const progress = status.querySelector("progress");
+    new MutationObserver(() => window.__progress.push(
+        {shown: !progress.hidden, value: progress.value, text: status.textContent}
+    )).observe(status, {attributes: true, childList: true, subtree: true, characterData: true});
+}"""
+
+
+def test_owntext_shows_progress_and_drops_runs_the_reader_moved_past(
+    loaded: Loaded, reference: Reference
+) -> None:
+    """A long job shows a progress bar of the models done before its first run; typing again drops the
+    runs of the old text not started yet, and the panels show the new text's connectivity."""
+    page, mark = loaded.page, loaded.mark()
+    start(page, OWNTEXT, OWN_BODY)
+    models = reference.manifest["models"]
+    page.evaluate("() => { Memo.PROGRESS_MS = 0; }")  # every job counts as long (tiny models are fast)
+    page.evaluate(SLOW_RUNS, 400)
+    try:
+        long_text = ("the children walked to the old school by the river " * 20)[:999]
+        before = updates(page, OWN_BODY)
+        replace_text(page, OWNTEXT, long_text, keyboard=False)
+        page.wait_for_function("() => window.__runs.length >= 1")
+        replace_text(page, OWNTEXT, "after all that the", keyboard=False)  # while the first model runs
+        wait_updated(page, OWN_BODY, before)
+        runs = page.evaluate("window.__runs")
+        new_length = len(prepare("after all that the", False))
+        assert runs[0] == len(prepare(long_text, False))
+        assert runs[1:] == [new_length] * len(models), runs  # the old text's other models never ran
+        progress = page.evaluate("window.__progress")
+        shown = [p for p in progress if p["shown"]]
+        assert shown and "(1 of " in shown[0]["text"] and "characters)" in shown[0]["text"], progress
+        assert not progress[-1]["shown"]  # gone once every model is done
+        check_owntext(loaded, reference, prepare("after all that the", False))
+    finally:
+        page.evaluate("() => { Memo.run = window.__plainRun; Memo.PROGRESS_MS = 200; }")
     loaded.assert_clean(mark)
 
 

@@ -10,7 +10,11 @@
  * serialised and coalesced to the latest (text, position); typing is debounced, and a new text selects
  * its last character (where the reader types). The models run one after another, those whose panel is on
  * screen first, and each panel shows its result when its model is done (the body's data-first-ms: input
- * to the first panel; data-ms: to the last).
+ * to the first panel; data-ms: to the last). A run keeps the page's one thread busy, so when the runs of a
+ * job are expected to take longer than Memo.PROGRESS_MS (from each model's last time per character; a model
+ * not timed yet is expected to be slow when its download is large), the status line shows a progress
+ * bar of the models done before the first run starts; typing again, or choosing another position, drops
+ * the runs not started yet (the one under way cannot be stopped).
  */
 (function () {
   "use strict";
@@ -245,6 +249,20 @@
       loadedModels = true;
     }
 
+    var msPerChar = {}; // model key -> the last run's milliseconds per character
+
+    /** Whether the runs of `order` for `job` are expected to take longer than Memo.PROGRESS_MS. */
+    function expectedSlow(order, job) {
+      var total = 0;
+      for (var i = 0; i < order.length; i++) {
+        var key = order[i].key;
+        if (cache[key + "|" + job.position]) continue;
+        if (key in msPerChar) total += msPerChar[key] * (job.position + 1);
+        else if ((Memo.model(key).weights_file || {}).bytes > Memo.AUTOLOAD_BYTES) return true;
+      }
+      return total > Memo.PROGRESS_MS;
+    }
+
     async function compute(job) {
       await loadAll();
       var ort = Memo.ort;
@@ -254,19 +272,28 @@
       var results = {};
       var allCached = models.every(function (m) { return cache[m.key + "|" + job.position]; });
       var order = allCached ? models : inViewFirst(); // all cached: no run to order, the results are the same
+      var slow = !allCached && expectedSlow(order, job);
       for (var i = 0; i < order.length; i++) {
         var key = order[i].key;
         var id2 = key + "|" + job.position;
         var fresh = !cache[id2];
         if (fresh) {
           if (job !== queue.wanted) return null; // the reader moved on: skip the other models' runs
+          if (slow) {
+            status.show(i / order.length, "Computing the " + (order[i].name || key) + " model (" + (i + 1) +
+              " of " + order.length + ", " + (job.position + 1) + " characters)…");
+            await Memo.painted();
+            if (job !== queue.wanted) return null;
+          }
           var session = await Memo.session(key, "connectivity");
           var chars = Memo.encode(job.text.slice(0, job.position + 1));
+          var started = performance.now();
           var out = await Memo.run(session, {
             chars: new ort.Tensor("int64", chars, [chars.length]),
             position: new ort.Tensor("int64", BigInt64Array.of(BigInt(job.position)), []),
             target: new ort.Tensor("int64", BigInt64Array.of(BigInt(target)), []),
           });
+          msPerChar[key] = (performance.now() - started) / chars.length;
           if (job.text !== text) return null; // the text changed meanwhile: do not cache a stale result
           var topIds = Array.from(out.top_ids.data, Number);
           cache[id2] = {
@@ -325,6 +352,8 @@
       }
       var pending = models.length - Object.keys(results).length;
       status.text.textContent = pending ? "Computing " + pending + " more model" + (pending > 1 ? "s" : "") + "…" : "";
+      status.progress.value = 1 - pending / models.length;
+      if (!pending) status.progress.hidden = true;
       if (!job.text) {
         if (drawn !== job.text) drawText();
         body.removeAttribute("data-selected");

@@ -12,6 +12,9 @@
    * profile's under 2 MB (the runtime, about 14 MB, loads with the first live figure either way). */
   Memo.AUTOLOAD_BYTES = 8e6;
 
+  /** A live figure's update expected to take longer than this many milliseconds shows its progress. */
+  Memo.PROGRESS_MS = 200;
+
   /** Memo.askFirst(download) -> true when a live figure must ask before a Memo.downloadBytes download. */
   Memo.askFirst = function (download) {
     var connection = navigator.connection || {};
@@ -62,6 +65,25 @@
       }
       start();
     };
+  };
+
+  /** Memo.painted() -> a Promise resolved once the browser has had the chance to paint what the page just
+   * changed (a status line shown before a run that keeps the main thread busy), or after 50 ms at most
+   * (a hidden tab paints nothing). */
+  Memo.painted = function () {
+    return new Promise(function (resolve) {
+      var done = false;
+      function go() {
+        if (!done) {
+          done = true;
+          resolve();
+        }
+      }
+      requestAnimationFrame(function () {
+        setTimeout(go, 0);
+      });
+      setTimeout(go, 50);
+    });
   };
 
   /** Memo.liveBody(figure, className) -> the body of a live figure (made when missing), emptied, with the
