@@ -130,6 +130,33 @@ class PageLog:
         return self.errors + [f"request leaves the origin {self.origin}: {url}" for url in self.foreign()]
 
 
+@contextlib.contextmanager
+def open_page(
+    browser,
+    url: str,
+    origin: str | None = None,
+    *,
+    width: int = 1280,
+    height: int = 900,
+    timeout: float = 30_000,
+    block: bool = True,
+    wait_until: str = "load",
+    **context_options,
+) -> Iterator[tuple[object, PageLog]]:
+    """`url` in a new page of its own browser context (storage, downloads and scripts settings apart, as
+    `context_options` asks), every console error and request logged by a PageLog for `origin` (default:
+    the URL's own); yields (page, log) and closes the context after."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(timeout)
+        log = PageLog(origin or origin_of(url)).attach(page, block=block)
+        page.goto(url, wait_until=wait_until)
+        yield page, log
+    finally:
+        context.close()
+
+
 def wait_updated(page, body: str, before: int, timeout: float = 30_000, states=("ready",)) -> None:
     """Wait until the live figure body `body` (a selector) counts more than `before` updates and its
     data-state is one of `states` (an empty text leaves a figure that was loading "idle"); a figure that
