@@ -70,7 +70,12 @@ def export(profile: profiles.Profile, key: str) -> dict:
     started = time.perf_counter()
     data = dataset.load(profile)
     formats, trials = web.choose_formats(model, data, web.agreement_texts(data))
-    converted = {name: web.convert_graph(graph, formats) for name, graph in graphs.items()}
+    # the connectivity graph's conversions fold at load; the autocomplete's (one step a key) stay in it, so
+    # that the page's cold start does not wait for float32 matrices to be made
+    converted = {
+        name: web.convert_graph(graph, formats, folded=name == "connectivity")
+        for name, graph in graphs.items()
+    }
     shared, blob = web.share_weights(
         {f"{name}.web.onnx": graph for name, graph in converted.items()},
         WEB_WEIGHTS,

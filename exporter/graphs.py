@@ -5,8 +5,9 @@ autocomplete(chars int64[n], state float32[S]) -> top_ids int64[K], top_probs fl
 connectivity(chars int64[n], position int64[], target int64[]) -> connectivity float32[n],
     top_ids int64[3], top_probs float32[3]
     a forward Scan keeps each step's incoming state and the values its VJP needs (exporter/residuals.py);
-    a reversed Scan runs the step's VJP back from the chosen logit, reading those values; the gradient reaching each character's embedding, times the transposed embedding
-    matrix, gives d logit / d onehot, whose squared norm is the connectivity (zero after `position`).
+    a reversed Scan runs the step's VJP back from the chosen logit, reading those values; the gradient
+    reaching each character's embedding, times the transposed embedding matrix, gives d logit / d onehot,
+    whose squared norm is the connectivity (zero after `position`).
 Both check their inputs (1 <= n, ids 1..27, 0 <= position < n) and fail instead of answering garbage.
 All weights are initializers of the outer graph, shared by both Scan bodies (no per-body copy), and what
 the bodies compute from weights alone (transposed matrices) is computed once there too (exporter/hoist.py).

@@ -101,9 +101,17 @@ def rounded_model(model: Model, formats: Formats | str) -> Model:
     return rounded
 
 
-def convert_graph(graph_model: onnx.ModelProto, formats: Formats | str) -> onnx.ModelProto:
+def convert_graph(
+    graph_model: onnx.ModelProto, formats: Formats | str, folded: bool = True
+) -> onnx.ModelProto:
     """The same graph with its weight matrices stored in their formats and converted back at load (a
-    string: that format for every matrix; a mapping: by model parameter name, float32 when absent)."""
+    string: that format for every matrix; a mapping: by model parameter name, float32 when absent).
+
+    `folded`: int8 matrices are converted by a Cast times the row scales, which onnxruntime folds into
+    float32 constants when it creates the session (the connectivity graph, whose every run multiplies by
+    each matrix at every character); otherwise by a DequantizeLinear it runs at each run instead, which
+    keeps the session's creation (on the page's cold start: the autocomplete graph) as quick as the
+    int8 file's loading."""
     converted = onnx.ModelProto.FromString(graph_model.SerializeToString())
     kept_float = {graph_name(name) for name in FLOAT32_ONLY}
     by_graph_name = None if isinstance(formats, str) else {graph_name(k): v for k, v in formats.items()}
@@ -123,12 +131,17 @@ def convert_graph(graph_model: onnx.ModelProto, formats: Formats | str) -> onnx.
             codes, scale = quantise(values)
             kept += [
                 numpy_helper.from_array(codes, name + ".int8"),
-                numpy_helper.from_array(scale[:, None], name + ".scale"),
+                numpy_helper.from_array(scale[:, None] if folded else scale, name + ".scale"),
             ]
-            nodes += [
-                helper.make_node("Cast", [name + ".int8"], [name + ".codes"], to=TensorProto.FLOAT),
-                helper.make_node("Mul", [name + ".codes", name + ".scale"], [name]),
-            ]
+            if folded:
+                nodes += [
+                    helper.make_node("Cast", [name + ".int8"], [name + ".codes"], to=TensorProto.FLOAT),
+                    helper.make_node("Mul", [name + ".codes", name + ".scale"], [name]),
+                ]
+            else:
+                nodes.append(
+                    helper.make_node("DequantizeLinear", [name + ".int8", name + ".scale"], [name], axis=0)
+                )
     del graph.initializer[:]
     graph.initializer.extend(kept)
     existing = list(graph.node)
