@@ -7,7 +7,9 @@ connectivity(chars int64[n], position int64[], target int64[]) -> connectivity f
     a forward Scan keeps each step's incoming state and the values its VJP needs (exporter/residuals.py);
     a reversed Scan runs the step's VJP back from the chosen logit, reading those values; the gradient
     reaching each character's embedding, times the transposed embedding matrix, gives d logit / d onehot,
-    whose squared norm is the connectivity (zero after `position`).
+    whose squared norm is the connectivity (zero after `position`). What a step computes from its
+    character alone is a table read by character before the forward Scan, and what it computes only for
+    the input's gradient one product after the backward Scan (exporter/inputs.py).
 Both check their inputs (1 <= n, ids 1..27, 0 <= position < n) and fail instead of answering garbage.
 All weights are initializers of the outer graph, shared by both Scan bodies (no per-body copy), and what
 the bodies compute from weights alone (transposed matrices) is computed once there too (exporter/hoist.py).
@@ -22,6 +24,12 @@ from onnx import TensorProto, helper, numpy_helper
 from build.alphabet import ALPHABET
 from build.model import Model
 from exporter.hoist import hoist_step_invariants
+from exporter.inputs import (
+    slice_products,
+    split_concatenated_products,
+    take_input_gradient,
+    take_input_products,
+)
 from exporter.residuals import reuse_forward_values
 from exporter.steps import StepGraphs, trace_step
 
@@ -251,7 +259,27 @@ def connectivity_graph(model: Model, steps: StepGraphs | None = None) -> onnx.Mo
     residuals = reuse_forward_values(
         forward, backward, {"backward/x": "forward/x", "backward/state": "forward/state"}
     )
-    _, hs, states_in, *stacked = _forward_scan(builder, forward, xs, zeros)
+    shapes = {tensor.name: list(tensor.dims) for tensor in builder.initializers}
+    # what a step computes from its character alone: a table of 28 rows, read by character
+    split_concatenated_products(forward, "forward/x", shapes)
+    table_nodes, tables = take_input_products(forward, "forward/x", "embedding", shapes)
+    builder.nodes.extend(table_nodes)
+    by_character = {
+        body_input: builder.one("Unsqueeze", [builder.one("Gather", [table, "chars"], axis=0), "axis1"])
+        for table, body_input in tables
+    }
+    direct = {out for out, _ in residuals if out in by_character}  # a residual that is a table's row
+    kept_outputs = [v for v in forward.output if v.name not in direct]
+    del forward.output[:]
+    forward.output.extend(kept_outputs)
+    _, hs, states_in, *stacked = builder.op(
+        "Scan",
+        [zeros, xs, *by_character.values()],
+        len(forward.output),
+        body=forward,
+        num_scan_inputs=1 + len(by_character),
+    )
+    stacked_by_output = dict(zip([v.name for v in forward.output[3:]], stacked, strict=True))
     h = builder.one("Gather", [hs, "position"], axis=0)  # [1, H]
     logits, top_ids, top_probs = _top(builder, h, CONNECTIVITY_K)
     own = builder.one("ArgMax", [logits], axis=-1, keepdims=0)  # [1]
@@ -262,21 +290,46 @@ def connectivity_graph(model: Model, steps: StepGraphs | None = None) -> onnx.Mo
     at_position = builder.one("Cast", [builder.one("Equal", [steps_range, "position"])], to=TensorProto.FLOAT)
     mask = builder.one("Reshape", [at_position, builder.const("mask_shape", np.array([-1, 1, 1], np.int64))])
     g_hs = builder.one("Mul", [mask, cotangent])  # [n, 1, H]: the cotangent enters at `position` only
-    scanned = [xs, states_in, g_hs, *stacked]
-    assert len(stacked) == len(residuals)
-    _, g_xs = builder.op(
+    scanned = [xs, states_in, g_hs] + [
+        by_character.get(out) or stacked_by_output[out] for out, _ in residuals
+    ]
+    outer_of = dict(zip([v.name for v in backward.input[1:]], scanned, strict=True))
+    # what a step does only to produce the gradient for its input: after the Scan, over every step at once
+    slice_products(backward, "backward/g_x", shapes)
+    moved = take_input_gradient(backward, "backward/g_x", shapes, {"backward/g_state"})
+    _, *gradients = builder.op(
         "Scan",
         [zeros, *scanned],
-        2,
+        len(backward.output),
         body=backward,
         num_scan_inputs=len(scanned),
         scan_input_directions=[1] * len(scanned),
-        scan_output_directions=[1],
+        scan_output_directions=[1] * (len(backward.output) - 1),
     )
-    g_embedded = builder.one(
-        "Reshape", [g_xs, builder.const("rows", np.array([-1, unit.input_size], np.int64))]
-    )
-    g_onehot = builder.one("MatMul", [g_embedded, builder.one("Transpose", ["embedding"])])  # [n, 28]
+    embedding_t = builder.one("Transpose", ["embedding"])
+    if moved is None:
+        g_xs = gradients[0]
+    else:
+        gradient_nodes, _, g_xs = moved
+        outer_of.update(zip([v.name for v in backward.output[1:]], gradients, strict=True))
+        for node in gradient_nodes:
+            node.input[:] = [outer_of.get(name, name) for name in node.input]
+        *sources, last = gradient_nodes
+        builder.nodes.extend(sources)
+        if last.op_type == "MatMul" and last.output[0] == g_xs:
+            # (a W) E^T = a (W E^T): the product by W joins the embedding's, a constant of 28 columns
+            last.input[1] = builder.one("MatMul", [last.input[1], embedding_t])
+            embedding_t = None
+        builder.nodes.append(last)
+    if embedding_t is None:  # g_xs is d logit / d onehot already, [n, 1, 28]
+        g_onehot = builder.one(
+            "Reshape", [g_xs, builder.const("rows", np.array([-1, len(ALPHABET)], np.int64))]
+        )
+    else:
+        g_embedded = builder.one(
+            "Reshape", [g_xs, builder.const("rows", np.array([-1, unit.input_size], np.int64))]
+        )
+        g_onehot = builder.one("MatMul", [g_embedded, embedding_t])  # [n, 28]
     squared = builder.one(
         "ReduceSumSquare", [g_onehot, builder.const("axis_last", np.array([1], np.int64))], keepdims=0
     )

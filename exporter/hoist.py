@@ -70,7 +70,11 @@ def hoist_step_invariants(model: onnx.ModelProto) -> int:
                         raise ValueError(f"body {body.name}: hoisted name {clash[0]} is taken")
                     taken.update(outputs)
                     copy = helper.make_node(
-                        node.op_type, inputs, outputs, name=HOISTED + node.name, domain=node.domain
+                        node.op_type,
+                        inputs,
+                        outputs,
+                        name=HOISTED + (node.name or node.output[0]),
+                        domain=node.domain,
                     )
                     copy.attribute.extend(node.attribute)
                     hoisted.append(copy)

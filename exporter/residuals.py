@@ -31,7 +31,7 @@ def _type_of(body: onnx.GraphProto, name: str) -> onnx.ValueInfoProto:
     raise ValueError(f"body {body.name}: no type known for {name}")
 
 
-def _prune(body: onnx.GraphProto) -> None:
+def prune(body: onnx.GraphProto) -> None:
     """Drop the nodes of `body` whose outputs nothing reads (no later node, no body output)."""
     needed = {value.name for value in body.output}
     kept = []
@@ -127,5 +127,5 @@ def reuse_forward_values(
             kept_nodes.append(helper.make_node("Identity", [renamed[output.name]], [output.name]))
     del backward.node[:]
     backward.node.extend(kept_nodes)
-    _prune(backward)
+    prune(backward)
     return residuals
