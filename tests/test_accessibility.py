@@ -11,9 +11,11 @@ $MEMORIZATION_ARTIFACTS (default /tmp/memorization-artifacts).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,16 @@ import pytest
 from build import profiles
 from build.render.context import share_before_word
 from build.run_files import decode_lower_triangle
-from tests.browser import ARTIFACTS, PageLog, replace_text, save_json, start, updates, wait_updated
+from tests.browser import (
+    ARTIFACTS,
+    PageLog,
+    open_page,
+    replace_text,
+    save_json,
+    start,
+    updates,
+    wait_updated,
+)
 
 AXE = profiles.ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_VERSION = json.loads((profiles.ROOT / "package.json").read_text())["devDependencies"]["axe-core"]
@@ -61,17 +72,14 @@ def site(request) -> Path:
     return path
 
 
-def open_page(chromium, site: Path, scheme: str, width: int):
+@contextlib.contextmanager
+def opened(chromium, site: Path, scheme: str, width: int) -> Iterator[tuple[object, PageLog]]:
     """The page from disk in a fresh context: colour scheme and viewport as given."""
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run `npm ci` (axe-core is a dev dependency in package.json)")
-    context = chromium.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    log = PageLog("file://").attach(page)
-    page.goto((site / "index.html").as_uri())
-    page.wait_for_selector(f"{PASSAGE}[data-selected]")
-    return context, page, log
+    with open_page(chromium, (site / "index.html").as_uri(), width=width, color_scheme=scheme) as (page, log):
+        page.wait_for_selector(f"{PASSAGE}[data-selected]")
+        yield page, log
 
 
 def show_every_figure(page) -> list[str]:
@@ -159,8 +167,7 @@ def describe(violations: list[dict]) -> str:
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violation(chromium, site: Path, scheme: str, width: int) -> None:
-    context, page, log = open_page(chromium, site, scheme, width)
-    try:
+    with opened(chromium, site, scheme, width) as (page, log):
         assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
         show_every_figure(page)
         type_into_live_figures(page)
@@ -170,9 +177,7 @@ def test_axe_finds_no_violation(chromium, site: Path, scheme: str, width: int) -
         left = [v for v in result["incomplete"] if v["id"] == "color-contrast"]
         undecided = [node["target"] for v in left for node in v["nodes"]]
         contrast = page.evaluate(LOW_CONTRAST, [GLYPHS, *undecided])
-    finally:
         problems = log.problems()
-        context.close()
     save_json(ARTIFACTS / f"axe-{site.parent.name}-{scheme}-{width}.json", result)
     print(f"axe {result['version']} {scheme} {width}px: {len(result['violations'])} violations, "
           f"{len(result['passes'])} rules passed, incomplete: {[v['id'] for v in result['incomplete']]}; "
@@ -194,8 +199,7 @@ def js_percent(share: float) -> str:
 
 
 def test_every_data_figure_says_what_it_shows_in_numbers(chromium, site: Path) -> None:
-    context, page, log = open_page(chromium, site, "light", 1280)
-    try:
+    with opened(chromium, site, "light", 1280) as (page, log):
         show_every_figure(page)
         type_into_live_figures(page)
 
@@ -263,7 +267,5 @@ def test_every_data_figure_says_what_it_shows_in_numbers(chromium, site: Path) -
         )
         strip = page.get_attribute(AUTOCOMPLETE + " .memo-strip", "aria-label")
         assert f"“{first[0]}”, {first[1]}" in strip, (strip, first)
-    finally:
         problems = log.problems()
-        context.close()
     assert not problems, problems

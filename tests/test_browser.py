@@ -24,7 +24,17 @@ import pytest
 from build.corpus import normalise
 from build.dataset import encode_text
 from build.run_files import decode_lower_triangle
-from tests.browser import ARTIFACTS, PageLog, replace_text, require, serve, start, updates, wait_updated
+from tests.browser import (
+    ARTIFACTS,
+    PageLog,
+    open_page,
+    replace_text,
+    require,
+    serve,
+    start,
+    updates,
+    wait_updated,
+)
 
 MAX_TEXT = 1000  # Memo.MAX_TEXT
 PASSAGE = "#passage-grammar"
@@ -70,14 +80,9 @@ def loaded(request, chromium, tiny_site: Path) -> Loaded:
     else:
         origin = request.getfixturevalue("http_origin")
         url = origin + "/index.html"
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    log = PageLog(origin).attach(page)
-    page.goto(url)
-    page.wait_for_selector(f"{PASSAGE}[data-selected]")
-    yield Loaded(mode, page, log, tiny_site)
-    context.close()
+    with open_page(chromium, url, origin) as (page, log):
+        page.wait_for_selector(f"{PASSAGE}[data-selected]")
+        yield Loaded(mode, page, log, tiny_site)
 
 
 @dataclass

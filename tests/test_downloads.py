@@ -12,21 +12,17 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.browser import PageLog
+from tests.browser import open_page
 
 LIVE = ("autocomplete", "owntext")
 
 
 @pytest.fixture(scope="module")
 def page(chromium, tiny_site: Path):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(60_000)
-    log = PageLog("file://").attach(opened)
-    opened.goto((tiny_site / "index.html").as_uri())
-    opened.wait_for_selector("#passage-grammar[data-selected]")
-    yield opened, log
-    context.close()
+    url = (tiny_site / "index.html").as_uri()
+    with open_page(chromium, url, timeout=60_000, accept_downloads=True) as (opened, log):
+        opened.wait_for_selector("#passage-grammar[data-selected]")
+        yield opened, log
 
 
 def download(page, button: str, folder: Path) -> tuple[str, bytes]:

@@ -5,13 +5,14 @@ address bar and "Copy link" follow what the reader does."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
 
-from tests.browser import PageLog, serve
+from tests.browser import PageLog, open_page, serve
 
 AC = "#autocomplete"
 OWN = "#owntext"
@@ -22,32 +23,20 @@ HERO = "#hero"
 @pytest.fixture
 def visit(chromium, tiny_site: Path):
     """visit(fragment, mode="file") -> (page, log): the tiny site opened at index.html + fragment."""
-    contexts = []
-    servers = []
+    with contextlib.ExitStack() as opened:
 
-    def open_at(fragment: str, mode: str = "file"):
-        if mode == "file":
-            origin, url = "file://", (tiny_site / "index.html").as_uri()
-        else:
-            server = serve(tiny_site)
-            origin = server.__enter__()
-            servers.append(server)
-            url = origin + "/index.html"
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        log = PageLog(origin).attach(page)
-        page.goto(url + fragment)
-        page.wait_for_selector(f"{PASSAGE}[data-selected]")
-        page.wait_for_selector(f"{HERO}[data-selected]")
-        return page, log
+        def open_at(fragment: str, mode: str = "file"):
+            if mode == "file":
+                origin, url = "file://", (tiny_site / "index.html").as_uri()
+            else:
+                origin = opened.enter_context(serve(tiny_site))
+                url = origin + "/index.html"
+            page, log = opened.enter_context(open_page(chromium, url + fragment, origin))
+            page.wait_for_selector(f"{PASSAGE}[data-selected]")
+            page.wait_for_selector(f"{HERO}[data-selected]")
+            return page, log
 
-    yield open_at
-    for context in contexts:
-        context.close()
-    for server in servers:
-        server.__exit__(None, None, None)
+        yield open_at
 
 
 def updated(page, figure: str) -> None:

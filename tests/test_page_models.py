@@ -21,7 +21,7 @@ import pytest
 from build import profiles
 from build.figure_data import PUBLISHED_NAMES
 from build.render import page as page_stage
-from tests.browser import PageLog, start
+from tests.browser import PageLog, open_page, start
 
 # key, name, unit, and the tiny model whose trained graphs and data the model borrows
 MODELS = {
@@ -127,16 +127,11 @@ def sites(tiny_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 
 @pytest.fixture
 def opened(request, chromium, sites: dict[str, Path]) -> Iterator[tuple[object, PageLog]]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    log = PageLog("file://").attach(page)
-    page.goto((sites[request.param] / "index.html").as_uri())
-    page.wait_for_selector("figure[data-figure=passage][data-selected]")
-    for kind in ("hero", "units", "accuracy", "curves", "lookback"):
-        page.wait_for_selector(f"figure[data-figure={kind}] .figure-body[data-state=ready]")
-    yield page, log
-    context.close()
+    with open_page(chromium, (sites[request.param] / "index.html").as_uri()) as (page, log):
+        page.wait_for_selector("figure[data-figure=passage][data-selected]")
+        for kind in ("hero", "units", "accuracy", "curves", "lookback"):
+            page.wait_for_selector(f"figure[data-figure={kind}] .figure-body[data-state=ready]")
+        yield page, log
 
 
 @pytest.mark.parametrize("opened", list(MODELS), indirect=True, ids=lambda n: f"{n}-models")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from build import profiles
-from tests.browser import PageLog, serve, updates, wait_updated
+from tests.browser import open_page, serve, updates, wait_updated
 from tests.test_browser import (
     AC_BODY,
     AUTOCOMPLETE,
@@ -93,35 +93,30 @@ def test_live_figures_ask_before_downloading_then_match_python(paper_shapes, chr
             origin, url = "file://", (site / "index.html").as_uri()
         else:
             url = origin + "/index.html"
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        log = PageLog(origin).attach(page)
-        page.goto(url)
-        loaded = Loaded(mode, page, log, site)
+        with open_page(chromium, url, origin, timeout=60_000) as (page, log):
+            loaded = Loaded(mode, page, log, site)
 
-        page.locator(AUTOCOMPLETE).scroll_into_view_if_needed()
-        button = page.locator(AUTOCOMPLETE + " button.memo-load")
-        button.wait_for()
-        status = page.text_content(AUTOCOMPLETE + " .memo-status")
-        first = manifest["models"][0]
-        assert "downloads" in status and " MB" in status, status
-        page.wait_for_timeout(500)
-        assert page.get_attribute(AC_BODY, "data-state") == "idle"
-        assert not [u for u in log.requests if "weights.web.bin" in u]  # nothing large before the click
-        button.click()
-        wait_updated(page, AC_BODY, 0, timeout=120_000)
-        check_autocomplete(loaded, reference, first["key"], "the history of the gr")
+            page.locator(AUTOCOMPLETE).scroll_into_view_if_needed()
+            button = page.locator(AUTOCOMPLETE + " button.memo-load")
+            button.wait_for()
+            status = page.text_content(AUTOCOMPLETE + " .memo-status")
+            first = manifest["models"][0]
+            assert "downloads" in status and " MB" in status, status
+            page.wait_for_timeout(500)
+            assert page.get_attribute(AC_BODY, "data-state") == "idle"
+            assert not [u for u in log.requests if "weights.web.bin" in u]  # nothing large before the click
+            button.click()
+            wait_updated(page, AC_BODY, 0, timeout=120_000)
+            check_autocomplete(loaded, reference, first["key"], "the history of the gr")
 
-        page.locator(OWNTEXT).scroll_into_view_if_needed()
-        own_button = page.locator(OWNTEXT + " button.memo-load")
-        own_button.wait_for()
-        before = updates(page, OWN_BODY)
-        own_button.click()
-        wait_updated(page, OWN_BODY, before, timeout=180_000)
-        text = prepare(page.input_value(OWNTEXT + " .memo-input"), keep_trailing_space=False)
-        check_owntext(loaded, reference, text)
-        loaded.assert_clean()
-        weights = [u for u in log.requests if "weights.web.bin" in u]
-        assert len(weights) == len(manifest["models"])  # each model's weights fetched once for both graphs
-        context.close()
+            page.locator(OWNTEXT).scroll_into_view_if_needed()
+            own_button = page.locator(OWNTEXT + " button.memo-load")
+            own_button.wait_for()
+            before = updates(page, OWN_BODY)
+            own_button.click()
+            wait_updated(page, OWN_BODY, before, timeout=180_000)
+            text = prepare(page.input_value(OWNTEXT + " .memo-input"), keep_trailing_space=False)
+            check_owntext(loaded, reference, text)
+            loaded.assert_clean()
+            weights = [u for u in log.requests if "weights.web.bin" in u]
+            assert len(weights) == len(manifest["models"])  # each weights file fetched once for both graphs

@@ -13,7 +13,7 @@ import numpy as np
 from build.render import snapshots
 from build.render.og_image import colour
 from build.run_files import ARTICLE_DIR
-from tests.browser import PageLog, serve
+from tests.browser import open_page, serve
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -48,12 +48,8 @@ def test_a_passage_snapshot_shades_the_selected_row_in_the_pages_colours(tiny_si
 
 
 def test_without_javascript_every_figure_shows_its_snapshot(chromium, tiny_site: Path) -> None:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        log = PageLog("file://").attach(page)
-        page.goto((tiny_site / "index.html").as_uri())
-        page.wait_for_load_state("load")
+    url = (tiny_site / "index.html").as_uri()
+    with open_page(chromium, url, java_script_enabled=False) as (page, log):
         anchors = page.eval_on_selector_all("figure[data-figure]", "fs => fs.map(f => f.id)")
         assert len(anchors) >= 9
         for anchor in anchors:
@@ -66,8 +62,6 @@ def test_without_javascript_every_figure_shows_its_snapshot(chromium, tiny_site:
             live = page.get_attribute(f"#{anchor}", "data-figure") in ("autocomplete", "owntext")
             assert ("A live figure" in note) == live, (anchor, note)
         assert not log.problems(), log.problems()
-    finally:
-        context.close()
 
 
 def test_the_first_view_over_http_stays_small(chromium, tiny_site: Path) -> None:
