@@ -80,6 +80,13 @@ def tiny(tiny_root: Path, monkeypatch: pytest.MonkeyPatch) -> profiles.Profile:
 
 
 @pytest.fixture(scope="session")
+def tiny_run(tiny_root: Path) -> Path:
+    """The shared tiny run's directory, for a test whose stages point elsewhere to compare its own
+    training with the session's (read it, do not change it)."""
+    return tiny_root / "runs" / profiles.load("tiny").run_name
+
+
+@pytest.fixture(scope="session")
 def exported(tiny_root: Path) -> dict:
     """Each tiny model exported once: key -> (model, autocomplete session, connectivity session, report)."""
     with pytest.MonkeyPatch.context() as monkeypatch:
