@@ -15,6 +15,7 @@ import torch
 from build import checkpoints, dataset, profiles, run_files, train, units
 from exporter import export
 from tests.browser import BrowserMissing, launch
+from tests.train_helpers import copy_runs_and_cache
 
 
 def _point_at(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,6 +81,13 @@ def tiny(tiny_root: Path, monkeypatch: pytest.MonkeyPatch) -> profiles.Profile:
 
 
 @pytest.fixture(scope="session")
+def tiny_run(tiny_root: Path) -> Path:
+    """The shared tiny run's directory, for a test whose stages point elsewhere to compare its own
+    training with the session's (read it, do not change it)."""
+    return tiny_root / "runs" / profiles.load("tiny").run_name
+
+
+@pytest.fixture(scope="session")
 def exported(tiny_root: Path) -> dict:
     """Each tiny model exported once: key -> (model, autocomplete session, connectivity session, report)."""
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -99,28 +107,57 @@ def exported(tiny_root: Path) -> dict:
     return result
 
 
-@pytest.fixture(scope="session")
-def tiny_site(tiny_root: Path, exported: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny profile's whole site (results, precomputed data, the page) in a temporary folder, built
-    once a session the way `make article` builds site/. Needs node_modules (onnxruntime-web, KaTeX)."""
-    from build import dataset, evaluate, lookback, precompute
-    from build import results as gathering
-    from build.render import page
+@pytest.fixture
+def tiny_copy(tiny_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> profiles.Profile:
+    """The trained tiny profile as the session's run stands now, copied into tmp_path with the stages
+    pointed at the copy, for a test that changes the run."""
+    copy_runs_and_cache(tiny_root, tmp_path)
+    _point_at(tmp_path, monkeypatch)
+    return profiles.load("tiny")
 
-    site = tmp_path_factory.mktemp("tiny-site") / "site"
+
+@pytest.fixture(scope="session")
+def tiny_results(tiny_root: Path) -> dict:
+    """The tiny run evaluated, measured (context.json) and gathered into results.json once a session,
+    as Make's evaluate, lookback and results stages do; -> the results."""
+    from build import evaluate, lookback
+    from build import results as gathering
+
     with pytest.MonkeyPatch.context() as monkeypatch:
         _point_at(tiny_root, monkeypatch)
-        monkeypatch.setenv("MEMORIZATION_SITE", str(site))
         profile = profiles.load("tiny")
-        data = dataset.load(profile)
         device = torch.device("cpu")
         for config in profile.models:
             metrics = evaluate.evaluate_trained(profile, config.key, device)
             run_files.write_json(metrics, profile.run_dir / config.key / "eval.json")
             context = lookback.measure_trained(profile, config.key)
             run_files.write_json(context, profile.run_dir / config.key / "context.json")
-        run_files.write_json(evaluate.evaluate_baseline(data), profile.run_dir / "baseline.json")
-        run_files.write_json(gathering.gather(profile), profile.run_dir / "results.json")
+        baseline = evaluate.evaluate_baseline(dataset.load(profile))
+        run_files.write_json(baseline, profile.run_dir / "baseline.json")
+        results = gathering.gather(profile)
+        run_files.write_json(results, profile.run_dir / "results.json")
+    return results
+
+
+@pytest.fixture(scope="session")
+def tiny_built(tiny_root: Path, exported: dict, tiny_results: dict) -> Path:
+    """tiny_root once the tiny run has every file of Make's run stages (exports, evaluations, results), so
+    that Make finds a copy of it (copy_runs_and_cache) built but for the site and any model it lacks."""
+    return tiny_root
+
+
+@pytest.fixture(scope="session")
+def tiny_site(tiny_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny profile's whole site (results, precomputed data, the page) in a temporary folder, built
+    once a session the way `make article` builds site/. Needs node_modules (onnxruntime-web, KaTeX)."""
+    from build import precompute
+    from build.render import page
+
+    site = tmp_path_factory.mktemp("tiny-site") / "site"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _point_at(tiny_built, monkeypatch)
+        monkeypatch.setenv("MEMORIZATION_SITE", str(site))
+        profile = profiles.load("tiny")
         precompute.precompute(profile)
         page.render(profile)
     return site

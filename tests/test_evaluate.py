@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from build import checkpoints, dataset, evaluate, lookback, run_files
+from build import dataset, evaluate
 from build import results as gathering
 from build.alphabet import ALPHABET
 from build.dataset import Dataset
@@ -185,32 +185,24 @@ def test_prefix_baseline_by_hand() -> None:
     assert log_prob[3] == pytest.approx(0.0)
 
 
-def test_results_gather_every_stage(tiny, tmp_path) -> None:
-    for config in tiny.models:
-        model, _ = checkpoints.load_trained(tiny, config.key)
-        metrics = evaluate.evaluate_model(model, dataset.load(tiny), 8, torch.device("cpu"))
-        run_files.write_json(metrics, tiny.run_dir / config.key / "eval.json")
-        context = lookback.measure_trained(tiny, config.key)
-        run_files.write_json(context, tiny.run_dir / config.key / "context.json")
-    run_files.write_json(evaluate.evaluate_baseline(dataset.load(tiny)), tiny.run_dir / "baseline.json")
-    results = gathering.gather(tiny)
+def test_results_gather_every_stage(tiny_results: dict, tiny_copy) -> None:
+    """results.json of the session's tiny run (conftest's tiny_results: every stage's files gathered), and
+    a copy of that run whose context.json is cut short, which gathering names."""
+    results = tiny_results
+    data = dataset.load(tiny_copy)
     assert [m["key"] for m in results["models"]] == ["gru", "lstm", "nlstm"]
     for model in results["models"]:
-        assert model["steps"] == tiny.steps and model["training_seconds"] > 0
+        assert model["steps"] == tiny_copy.steps and model["training_seconds"] > 0
         assert model["test"]["positions"] == results["baseline"]["positions"]  # the same positions
         assert model["parameters"]["total"] > 0
         context = model["test"]["context"]  # how far back it looks, from context.json
-        assert context["observations"] == len(dataset.load(tiny).inputs["test"])  # tiny: all of them
+        assert context["observations"] == len(data.inputs["test"])  # tiny: all of them
         assert set(context["share_before_word"]) == {"0", "1", "2", "3", "4", "5+"}
     assert results["evaluation"]["context_observations"] is None
-    assert results["dataset"]["stats"]["test_observations"] == len(dataset.load(tiny).inputs["test"])
+    assert results["dataset"]["stats"]["test_observations"] == len(data.inputs["test"])
     assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", results["commit"])  # the checkout that produced them
     json.dumps(results)  # serialisable as it stands
-    context = tiny.run_dir / "gru" / "context.json"
-    good = context.read_text()
-    try:
-        context.write_text('{"observations": ')  # cut short
-        with pytest.raises(ValueError, match=r"gru/context\.json: not JSON"):
-            gathering.gather(tiny)
-    finally:
-        context.write_text(good)
+    assert gathering.gather(tiny_copy)["models"] == results["models"]  # the copy holds the same files
+    (tiny_copy.run_dir / "gru" / "context.json").write_text('{"observations": ')  # cut short
+    with pytest.raises(ValueError, match=r"gru/context\.json: not JSON"):
+        gathering.gather(tiny_copy)

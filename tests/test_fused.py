@@ -198,13 +198,15 @@ def test_no_operation_makes_a_tensor_of_all_the_logits() -> None:
     )  # a chunk of logits, grad_hidden, grad_weight
 
 
-def test_checkpoint_written_before_the_fused_path_resumes_as_reference(isolated: Path) -> None:
-    """Checkpoints without a "path" field pass the identity check, resume, and count as reference."""
+def test_checkpoint_written_before_the_fused_path_resumes_as_reference(
+    tiny_run: Path, isolated: Path
+) -> None:
+    """Checkpoints without a "path" field pass the identity check, resume, and count as reference: the
+    resumed GRU ends as the session's tiny GRU, trained in one go."""
     profile = profiles.load("tiny")
     dataset.prepare(profile)
-    reference = train.train(profile, "gru", CPU, progress=False)
-    assert torch.load(reference, weights_only=True)["path"] == "reference"  # CPU default
-    reference_dir = reference.parent.rename(reference.parent.with_name("gru-reference"))
+    reference_dir = tiny_run / "gru"
+    assert torch.load(reference_dir / "model.pt", weights_only=True)["path"] == "reference"  # CPU default
 
     interrupted_at(profile, "gru", 6)
     checkpoint = profile.run_dir / "gru" / "checkpoint.pt"
@@ -222,7 +224,9 @@ def test_checkpoint_written_before_the_fused_path_resumes_as_reference(isolated:
     assert checkpoints.trained_summary(profile.model("gru"), payload)["path"] == "reference"
 
 
-def test_fused_path_on_cpu_records_itself_and_is_not_mixed(isolated: Path, capsys) -> None:
+def test_fused_path_on_cpu_records_itself_and_is_not_mixed(tiny_run: Path, isolated: Path, capsys) -> None:
+    """The fused implementation chosen on the CPU is recorded, kept on resume, and trains to the losses of
+    the reference one (the session's tiny LSTM, which the CPU trains with it by default)."""
     profile = profiles.load("tiny")
     dataset.prepare(profile)
     interrupted_at(profile, "lstm", 6, implementation="fused")
@@ -239,9 +243,9 @@ def test_fused_path_on_cpu_records_itself_and_is_not_mixed(isolated: Path, capsy
     assert checkpoints.trained_summary(profile.model("lstm"), payload)["path"] == "fused"
 
     fused_losses = [float(row["train_loss"]) for row in train.read_losses(directory / "losses.csv", 99)]
-    directory.rename(directory.with_name("lstm-fused"))
-    train.train(profile, "lstm", CPU, progress=False, implementation="reference")
-    plain_losses = [float(row["train_loss"]) for row in train.read_losses(directory / "losses.csv", 99)]
+    reference = tiny_run / "lstm"
+    assert torch.load(reference / "model.pt", weights_only=True)["path"] == "reference"
+    plain_losses = [float(row["train_loss"]) for row in train.read_losses(reference / "losses.csv", 99)]
     assert fused_losses == pytest.approx(plain_losses, rel=1e-4, abs=2e-5)  # the CSV has 5 decimals
 
 

@@ -17,7 +17,6 @@ DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 if DEVICE.type == "cpu":
     os.environ["TRITON_INTERPRET"] = "1"
 
-import triton  # noqa: E402
 from triton.runtime.interpreter import InterpretedFunction  # noqa: E402
 
 from build.kernels import nlstm as kernels  # noqa: E402
@@ -45,7 +44,6 @@ def assert_relative(actual: torch.Tensor, expected: torch.Tensor, tolerance: flo
 
 def test_the_kernels_run_in_the_interpreter_on_the_cpu() -> None:
     """Off CUDA the tests mean something only if Triton interprets the kernels on CPU tensors."""
-    assert triton.__version__
     if DEVICE.type == "cpu":
         assert os.environ["TRITON_INTERPRET"] == "1"
         assert kernels.interpreted()

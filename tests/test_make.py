@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from build import profiles
+from tests.train_helpers import copy_runs_and_cache
 
 
 def make(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -125,11 +126,13 @@ def test_models_and_study_settings_on_the_command_line_reach_every_stage(tmp_pat
         assert result.returncode != 0 and message in result.stderr, result.stderr
 
 
-def test_a_site_always_holds_the_run_make_names(tmp_path: Path) -> None:
+def test_a_site_always_holds_the_run_make_names(tiny_built: Path, tmp_path: Path) -> None:
     """Pointing Make at another run (here a copy of the tiny run in another runs folder) redoes precompute
-    and render from it, and pointing it back redoes them again: the site never keeps another run's data."""
-    env = isolated_env(tmp_path)
-    assert make("article", "PROFILE=tiny", env=env).returncode == 0
+    and render from it, and pointing it back redoes them again: the site never keeps another run's data.
+    The first run is a copy of the session's tiny run, which Make finds built but for the site."""
+    env = isolated_env(copy_runs_and_cache(tiny_built, tmp_path))
+    built = make("article", "PROFILE=tiny", env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
     copy = tmp_path / "other-runs"
     shutil.copytree(tmp_path / "runs", copy)  # copytree keeps mtimes: nothing upstream is out of date
     other = {**env, "MEMORIZATION_RUNS": str(copy)}

@@ -25,6 +25,7 @@ from tests.test_browser import (
     prepare,
 )
 from tests.test_make import copy_checkout, isolated_env
+from tests.train_helpers import copy_runs_and_cache
 
 # The minimal gated unit (Zhou et al., 2016), written from its paper: one forget gate f does the work of
 # the GRU's update and reset gates. f = sigmoid(W_f [x, h]); candidate = tanh(W_c [x, f * h]);
@@ -58,8 +59,11 @@ MODELS = "gru,lstm,nlstm,mgu"
 
 
 @pytest.fixture(scope="module")
-def own_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("own-unit")
+def own_site(tiny_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of the tiny run with the MGU added on Make's command line. The run starts as a copy of the
+    session's tiny run (the published three trained, evaluated and exported), so Make trains and exports
+    only the MGU, then gathers the results and builds the site for all four."""
+    root = copy_runs_and_cache(tiny_built, tmp_path_factory.mktemp("own-unit"))
     repository = copy_checkout(root / "repository")
     (repository / "build" / "units" / "mgu.py").write_text(MGU.lstrip())
     env = isolated_env(root)  # runs, cache and site under root; no PROFILE or MODELS from outside

@@ -23,6 +23,7 @@ import pytest
 from build import preview
 from tests.browser import free_port
 from tests.test_make import copy_checkout, isolated_env, make
+from tests.train_helpers import copy_runs_and_cache
 
 LONG_AGO = 1_000_000_000  # 2001: older than any run, install marker or site file the test makes
 
@@ -118,22 +119,16 @@ def rebuilds(output: Output) -> int:
     return output.count(r"^preview: (rebuild done in|the rebuild failed)")
 
 
-def test_preview_rebuilds_reloads_and_shows_a_broken_passage(
-    tiny_site: Path, tiny_root: Path, tmp_path: Path
-) -> None:
-    """tiny_site's run (trained, evaluated, exported) is what the preview's Make reads; it builds its own
-    site in tmp_path."""
+def test_preview_rebuilds_reloads_and_shows_a_broken_passage(tiny_built: Path, tmp_path: Path) -> None:
+    """A copy of the session's tiny run (trained, evaluated, exported) is what the preview's Make reads;
+    it builds its own site in tmp_path."""
     root = copy_checkout(tmp_path / "checkout", LONG_AGO)
-    env = {
-        **isolated_env(tmp_path),
-        "MEMORIZATION_RUNS": str(tiny_root / "runs"),
-        "MEMORIZATION_CACHE": str(tiny_root / "cache"),
-    }
+    env = isolated_env(copy_runs_and_cache(tiny_built, tmp_path))
     site = tmp_path / "site"
-    # The fixture's run, trained once a session, is what the preview's Make reads: other tests may have
-    # evaluated it again since its results were gathered, so they are gathered again first (never trained
-    # again); then the run is up to date and the preview builds only the site.
-    results = str(tiny_root / "runs" / "tiny" / "results.json")
+    # The fixture's run, trained once a session, is what the preview's Make reads: should its results be
+    # older than a file they are gathered from, they are gathered again first (never trained again); then
+    # the run is up to date and the preview builds only the site.
+    results = str(tmp_path / "runs" / "tiny" / "results.json")
     gathered = subprocess.run(
         ["make", results, "PROFILE=tiny"], cwd=root, env=env, capture_output=True, text=True
     )

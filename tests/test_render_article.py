@@ -1,5 +1,6 @@
 """The article's pipeline on the real article/index.md: its sentences against fixture results of four
-settings, and a bad passage block through the whole pipeline."""
+settings (each model's summary made by `trained_summary` from the session's tiny run), and a bad passage
+block through the whole pipeline."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ import pytest
 from pybtex.database import BibliographyData
 
 from build import figure_data, profiles
+from build.checkpoints import read_checkpoint, trained_summary
 from build.passages import PassageError
 from build.render import context
 from build.render.article import render_article
 from build.render.citations import read_bibliography
-from build.run_files import ARTICLE_DIR, decode_lower_triangle
-from tests.render_helpers import article, context_data, passage_data, plain, table_row
+from build.run_files import ARTICLE_DIR, TRAINED, decode_lower_triangle
+from tests.render_helpers import article, context_data, fixture_json, passage_data, plain, table_row
 
 
 def test_a_bad_passage_block_fails_with_file_and_line(tmp_path: Path) -> None:
@@ -64,8 +66,23 @@ LOOKBACK = {
 }
 
 
-def fixture_results(profile, published: dict, direction: str, at_space: dict | None = None) -> dict:
-    """results.json of a run of `profile` with made-up but self-consistent numbers."""
+@pytest.fixture(scope="module")
+def trained(tiny_run: Path) -> dict[str, dict]:
+    """Each tiny model's model.pt as training wrote it (the session's tiny run), its weights left out: what
+    `trained_summary` reads, so the fixture's models have whatever shape it gives them."""
+    payloads = {}
+    for directory in sorted(p for p in tiny_run.iterdir() if (p / TRAINED).is_file()):
+        payload = read_checkpoint(directory / TRAINED)
+        payload.pop("weights")
+        payloads[directory.name] = payload
+    return payloads
+
+
+def fixture_results(
+    profile, published: dict, direction: str, trained: dict[str, dict], at_space: dict | None = None
+) -> dict:
+    """results.json of a run of `profile` with made-up but self-consistent numbers; each model's summary
+    is `trained_summary` of the tiny model of its key, as if trained for the profile's steps."""
     from build import dataset
 
     rng = np.random.RandomState(len(profile.name) + len(profile.corpus))
@@ -89,19 +106,10 @@ def fixture_results(profile, published: dict, direction: str, at_space: dict | N
             "positions_by_letters": [1000] * 12,
         }
         spearman = rng.uniform(-0.2, 0.9, 197).round(5).tolist()
+        payload = {**trained[config.key], "step": profile.steps}
         models.append(
             {
-                "key": config.key,
-                "name": config.name,
-                "unit": config.unit,
-                "units": config.units,
-                "layers": config.layers,
-                "options": config.options,
-                "parameters": {"embedding": 100, "recurrent": 200, "dense": 300, "total": 600},
-                "steps": profile.steps,
-                "training_seconds": 100.0 + i,
-                "device": "cpu (2 threads)",
-                "path": "reference",
+                **trained_summary(config, payload),
                 "final_train_loss": 2.0,
                 "final_valid_loss": 2.1,
                 "test": {
@@ -171,6 +179,19 @@ def fixture_results(profile, published: dict, direction: str, at_space: dict | N
     }
 
 
+def test_the_render_fixture_files_hold_every_field_of_a_trained_summary(trained: dict[str, dict]) -> None:
+    """tests/fixtures/render/ keeps a tiny run's results.json and manifest.json as files, whose models
+    carry the summary `trained_summary` gave when they were made: a field it gives now that they lack
+    means they are out of date (copy them from a tiny run built again)."""
+    results, manifest, _ = fixture_json()
+    profile = profiles.load(results["profile"])
+    for name, entries in (("results.json", results["models"]), ("manifest.json", manifest["models"])):
+        for entry in entries:
+            key = entry["key"]
+            missing = trained_summary(profile.model(key), trained[key]).keys() - entry.keys()
+            assert not missing, f"{name}, {key} lacks {sorted(missing)}"
+
+
 def fixture_site(site: Path, published: dict, shares: dict[str, float], words: list[str]) -> None:
     """site/data with the real published.json and a passage file whose row 28 puts `shares` of each
     model's connectivity before the current word."""
@@ -184,7 +205,7 @@ def fixture_site(site: Path, published: dict, shares: dict[str, float], words: l
 
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_the_articles_sentences_are_true_of_each_setting(
-    setting: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    setting: str, trained: dict[str, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The real article/index.md rendered with fixture results of four settings: every sentence that
     compares this run with the original's says what the fixture's facts and numbers say."""
@@ -206,7 +227,7 @@ def test_the_articles_sentences_are_true_of_each_setting(
     shares = {k: (v * 0.5 if short or k == "gru" else min(0.99, v * 1.1)) for k, v in theirs.items()}
     fixture_site(tmp_path / "site", published, shares, ["<eos>", "<unknown>", "the", "grammar", "of"])
     at_space, verdict = LOOKBACK[setting]
-    results = fixture_results(profile, published, direction, at_space)
+    results = fixture_results(profile, published, direction, trained, at_space)
     profile.run_dir.mkdir(parents=True)
     (profile.run_dir / "results.json").write_text(json.dumps(results))
     manifest = {"models": [], "seeds": {"training": 1}}

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,26 +56,26 @@ def test_training_writes_csv_checkpoint_and_model(tiny) -> None:
     assert final["device"].startswith("cpu") and final["parameters"]["total"] > 0
 
 
-def test_same_profile_gives_the_same_losses(isolated) -> None:
+def test_same_profile_gives_the_same_losses(tiny_run: Path, isolated) -> None:
+    """The LSTM trained again from a dataset prepared again equals the session's tiny LSTM."""
     profile = profiles.load("tiny")
     dataset.prepare(profile)
-    first = train.train(profile, "lstm", CPU, progress=False)
-    first_losses = [r["train_loss"] for r in losses(first.parent / "losses.csv")]
-    saved = first.parent.rename(first.parent.with_name("lstm-first"))
+    first = tiny_run / "lstm"
+    first_losses = [r["train_loss"] for r in losses(first / "losses.csv")]
     second = train.train(profile, "lstm", CPU, progress=False)
     assert [r["train_loss"] for r in losses(second.parent / "losses.csv")] == first_losses
-    assert_same_weights(saved / "model.pt", second)
+    assert_same_weights(first / "model.pt", second)
 
 
 class Interrupt(Exception):
     pass
 
 
-def test_resume_after_ctrl_c_ends_with_the_same_weights(isolated) -> None:
+def test_resume_after_ctrl_c_ends_with_the_same_weights(tiny_run: Path, isolated) -> None:
+    """An interrupted and resumed Nested LSTM ends as the session's, trained in one go."""
     profile = profiles.load("tiny")
     dataset.prepare(profile)
-    reference = train.train(profile, "nlstm", CPU, progress=False)
-    reference_dir = reference.parent.rename(reference.parent.with_name("nlstm-reference"))
+    reference_dir = tiny_run / "nlstm"
 
     interrupted_at(profile, "nlstm", 6)  # between checkpoints 4 and 8: steps 5 and 6 are lost and redone
     directory = profile.run_dir / "nlstm"
@@ -87,13 +88,13 @@ def test_resume_after_ctrl_c_ends_with_the_same_weights(isolated) -> None:
     ]
 
 
-def test_setup_resume_loop_finish_are_what_train_runs(isolated) -> None:
+def test_setup_resume_loop_finish_are_what_train_runs(tiny_run: Path, isolated) -> None:
     """The four stages called by hand, stopped after step 6 and run again from the checkpoint, end with the
-    weights and losses of one train() call; the clock carries on from the checkpoint's."""
+    weights and losses of one train() call (the session's tiny GRU); the clock carries on from the
+    checkpoint's."""
     profile = profiles.load("tiny")
     dataset.prepare(profile)
-    reference = train.train(profile, "gru", CPU, progress=False)
-    reference_dir = reference.parent.rename(reference.parent.with_name("gru-reference"))
+    reference_dir = tiny_run / "gru"
 
     def stop(step: int) -> None:
         if step == 6:
@@ -384,14 +385,14 @@ def run_files_of(directory: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize(("nan_from", "kept"), [(1, None), (6, 4)])
 def test_a_loss_gone_nan_stops_training_naming_the_unit_file(
-    nan_from: int, kept: int | None, isolated, unit_files
+    nan_from: int, kept: int | None, tiny_run: Path, isolated, unit_files
 ) -> None:
     """The run stops at the step whose loss is NaN, saves none of those weights (a checkpoint from before
-    stays), and the other model of the run is untouched."""
+    stays), and the other model of the run (a copy of the session's tiny GRU) is untouched."""
     path = unit_files("nancell", NAN_CELL.format(nan_from=nan_from))
     profile = with_models(ModelConfig("nan", "NaN cell", "nancell", 16, 1))
     dataset.prepare(profile)
-    train.train(profile, "gru", CPU, progress=False)
+    shutil.copytree(tiny_run / "gru", profile.run_dir / "gru")
     gru_before = run_files_of(profile.run_dir / "gru")
     with pytest.raises(UnitError) as raised:
         train.train(profile, "nan", CPU, progress=False)
