@@ -11,8 +11,9 @@ connectivity(chars int64[n], position int64[], target int64[]) -> connectivity f
     character alone is a table read by character before the forward Scan, and what it computes only for
     the input's gradient one product after the backward Scan (exporter/inputs.py).
 Both check their inputs (1 <= n, ids 1..27, 0 <= position < n) and fail instead of answering garbage.
-All weights are initializers of the outer graph, shared by both Scan bodies (no per-body copy), and what
-the bodies compute from weights alone (transposed matrices) is computed once there too (exporter/hoist.py).
+All weights are initializers of the outer graph, shared by both Scan bodies (no per-body copy); in the
+connectivity graph what the bodies compute from weights alone (transposed matrices) is computed once there
+too (exporter/hoist.py).
 """
 
 from __future__ import annotations
@@ -195,13 +196,17 @@ def _top(builder: _Builder, h: str, k: int) -> tuple[str, str, str]:
     return logits, builder.one("Reshape", [indices, flat]), builder.one("Reshape", [values, flat])
 
 
-def _model(builder: _Builder, name: str, inputs: list, outputs: list, opset: int) -> onnx.ModelProto:
+def _model(
+    builder: _Builder, name: str, inputs: list, outputs: list, opset: int, hoist: bool = True
+) -> onnx.ModelProto:
+    """The checked model of `builder`'s graph; `hoist`: step-invariant work leaves the Scan bodies."""
     graph = helper.make_graph(builder.nodes, name, inputs, outputs, builder.initializers)
     model = helper.make_model(
         graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="memorization-rnns"
     )
     model.ir_version = IR_VERSION
-    hoist_step_invariants(model)
+    if hoist:
+        hoist_step_invariants(model)
     onnx.checker.check_model(model, full_check=True)
     return model
 
@@ -234,6 +239,9 @@ def autocomplete_graph(model: Model, steps: StepGraphs | None = None) -> onnx.Mo
             helper.make_tensor_value_info("state_out", TensorProto.FLOAT, [size]),
         ],
         steps.opset,
+        # one step a key, and weights converted at each run: in the body onnxruntime fuses each Transpose
+        # into its MatMul, where hoisted it would transpose every matrix at every key
+        hoist=False,
     )
 
 
