@@ -139,7 +139,7 @@ def main() -> None:
     }
 
     for mode, m in measured.items():
-        print(f"# {mode} ({m['threads']} WASM thread{'s' if m['threads'] > 1 else ''})\n")
+        print(f"# {mode} ({threads(m['threads'], 'WASM thread')})\n")
         report_typing(keys, names, text, m["typing"], m["cold"], mode)
         report_connectivity(keys, names, m, outside, args.repeats)
     report_weight(site, weight, files)
@@ -150,23 +150,30 @@ def row(*cells: object) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def threads(count: int, noun: str = "thread") -> str:
+    return f"{count} {noun}{'s' if count > 1 else ''}"
+
+
+def header(*cells: object) -> None:
+    """A Markdown table's header row and the line under it."""
+    print(row(*cells))
+    print(row(*["---"] * len(cells)))
+
+
 def report_typing(keys: list[str], names: dict, text: str, typing: dict, cold: float, mode: str) -> None:
     median = statistics.median
     print(f"## Keystroke latency, {len(text)} keys typed one at a time (ms, median / p95)\n")
-    print(
-        row(
-            "model",
-            "keydown -> DOM",
-            "data-ms",
-            "dispatched (page)",
-            "dispatched (python)",
-            "graph, carried state",
-            "baseline: graph on the whole prefix",
-            "baseline / keydown -> DOM",
-            "baseline / graph, carried state",
-        )
+    header(
+        "model",
+        "keydown -> DOM",
+        "data-ms",
+        "dispatched (page)",
+        "dispatched (python)",
+        "graph, carried state",
+        "baseline: graph on the whole prefix",
+        "baseline / keydown -> DOM",
+        "baseline / graph, carried state",
     )
-    print(row(*["---"] * 9))
     for key in keys:
         t = typing[key]
         ratio = median(t["baseline"]) / median(t["keydown"])
@@ -194,19 +201,15 @@ def report_typing(keys: list[str], names: dict, text: str, typing: dict, cold: f
 
 def report_connectivity(keys: list[str], names: dict, m: dict, outside: dict, repeats: int) -> None:
     median = statistics.median
-    threads = f"{m['threads']} thread{'s' if m['threads'] > 1 else ''}"
     print(f"## Live connectivity of a 200-character text (ms, median / p95 of {repeats})\n")
-    print(
-        row(
-            "model",
-            f"graph in the page (WASM, {threads})",
-            "onnxruntime Python (1 thread)",
-            "onnxruntime-web in Node (WASM, 1 thread)",
-            "page/Python",
-            "page/Node",
-        )
+    header(
+        "model",
+        f"graph in the page (WASM, {threads(m['threads'])})",
+        "onnxruntime Python (1 thread)",
+        "onnxruntime-web in Node (WASM, 1 thread)",
+        "page/Python",
+        "page/Node",
     )
-    print(row(*["---"] * 6))
     for key in keys:
         page, python, node = m["in_page"][key], outside["python"][key], outside["node"][key]
         print(

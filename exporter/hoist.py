@@ -20,7 +20,7 @@ def _subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
     return [a.g for a in node.attribute if a.type == onnx.AttributeProto.GRAPH]
 
 
-def _signature(node: onnx.NodeProto, inputs: list[str]) -> bytes:
+def signature(node: onnx.NodeProto, inputs: list[str]) -> bytes:
     """Two nodes with equal signatures compute the same value (same op, inputs and attributes)."""
     key = helper.make_node(node.op_type, inputs, [], domain=node.domain)
     key.attribute.extend(sorted(node.attribute, key=lambda a: a.name))
@@ -62,8 +62,8 @@ def hoist_step_invariants(model: onnx.ModelProto) -> int:
                     node.input[:] = inputs
                     kept.append(node)
                     continue
-                signature = _signature(node, inputs)
-                if signature not in by_signature:
+                key = signature(node, inputs)
+                if key not in by_signature:
                     outputs = [HOISTED + out for out in node.output]
                     clash = [out for out in outputs if out in taken]
                     if clash:
@@ -78,8 +78,8 @@ def hoist_step_invariants(model: onnx.ModelProto) -> int:
                     )
                     copy.attribute.extend(node.attribute)
                     hoisted.append(copy)
-                    by_signature[signature] = outputs
-                renamed.update(zip(node.output, by_signature[signature], strict=True))
+                    by_signature[key] = outputs
+                renamed.update(zip(node.output, by_signature[key], strict=True))
             for output in body.output:
                 if output.name in renamed:  # a body output that is step-invariant stays a body value
                     kept.append(helper.make_node("Identity", [renamed[output.name]], [output.name]))

@@ -20,6 +20,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from exporter.residuals import prune
+from exporter.residuals import varying as _varying
 
 UNARY = {"Sigmoid", "Tanh", "Relu", "Neg", "Exp", "Abs", "Identity"}
 BINARY = {"Add", "Sub", "Mul", "Div"}
@@ -33,15 +34,6 @@ def _shape(body: onnx.GraphProto, outer_shapes: dict[str, list[int]], name: str)
             dims = value.type.tensor_type.shape.dim
             return [d.dim_value if d.HasField("dim_value") else -1 for d in dims]
     return None
-
-
-def _varying(body: onnx.GraphProto) -> set[str]:
-    """The body's values that change from step to step: its inputs and what is computed from them."""
-    varying = {value.name for value in body.input}
-    for node in body.node:
-        if any(name in varying for name in node.input):
-            varying.update(node.output)
-    return varying
 
 
 def _rowwise(node: onnx.NodeProto, moved: set[str], constant: callable) -> bool:
@@ -222,7 +214,7 @@ def split_concatenated_products(forward: onnx.GraphProto, x: str, outer_shapes: 
     its input with a value of the state by a constant matrix: the input's part can then leave the body
     (take_input_products). Returns how many products were split."""
     varying = _varying(forward)
-    from_state = _varying(_without_input(forward, x))
+    from_state = _varying(forward, {v.name for v in forward.input if v.name != x})
     constant = _constant_test(forward, outer_shapes, varying)
     producer = {out: node for node in forward.node for out in node.output}
     rewritten, count = [], 0
@@ -264,15 +256,6 @@ def split_concatenated_products(forward: onnx.GraphProto, x: str, outer_shapes: 
     forward.node.extend(rewritten)
     prune(forward)
     return count
-
-
-def _without_input(body: onnx.GraphProto, x: str) -> onnx.GraphProto:
-    """`body` with `x` no longer an input (to find what varies with the other inputs alone)."""
-    copy = onnx.GraphProto.FromString(body.SerializeToString())
-    kept = [value for value in copy.input if value.name != x]
-    del copy.input[:]
-    copy.input.extend(kept)
-    return copy
 
 
 def slice_products(backward: onnx.GraphProto, g_x: str, outer_shapes: dict[str, list[int]]) -> int:

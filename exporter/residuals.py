@@ -15,13 +15,19 @@ from __future__ import annotations
 import onnx
 from onnx import helper
 
+from exporter.hoist import signature
+
 RESIDUAL = "residual_"  # prefix of the forward body's added outputs and the backward body's added inputs
 
 
-def _signature(node: onnx.NodeProto, inputs: list[str]) -> bytes:
-    key = helper.make_node(node.op_type, inputs, [], domain=node.domain)
-    key.attribute.extend(sorted(node.attribute, key=lambda a: a.name))
-    return key.SerializeToString()
+def varying(body: onnx.GraphProto, starts: set[str] | None = None) -> set[str]:
+    """The body's values that change from step to step: its inputs (or only `starts`) and what is computed
+    from them."""
+    values = {value.name for value in body.input} if starts is None else set(starts)
+    for node in body.node:
+        if any(name in values for name in node.input):
+            values.update(node.output)
+    return values
 
 
 def _type_of(body: onnx.GraphProto, name: str) -> onnx.ValueInfoProto:
@@ -54,8 +60,6 @@ def reuse_forward_values(
     that hold the same value at the same step (x, state). Returns the residuals in order, as (forward
     output, backward input) pairs: the forward Scan outputs them stacked, the backward Scan reads them as
     scan inputs, in its own direction. Names of neither body's inputs nor of the enclosing graph change."""
-    forward_local = {v.name for v in forward.input} | {out for n in forward.node for out in n.output}
-    forward_local |= {t.name for t in forward.initializer}
     backward_local = {v.name for v in backward.input} | {out for n in backward.node for out in n.output}
     backward_local |= {t.name for t in backward.initializer}
     matched = dict(same_inputs)  # backward value -> forward value
@@ -64,7 +68,7 @@ def reuse_forward_values(
         twin = forward_constants.get((tensor.data_type, tuple(tensor.dims), tensor.raw_data))
         if twin is not None and tensor.raw_data:
             matched[tensor.name] = twin
-    forward_nodes = {_signature(node, list(node.input)): node for node in forward.node}
+    forward_nodes = {signature(node, list(node.input)): node for node in forward.node}
 
     def known(name: str) -> str | None:
         """The forward name of a backward value, the name itself for the enclosing graph's values."""
@@ -72,25 +76,22 @@ def reuse_forward_values(
             return name
         return matched.get(name)
 
-    varying = set(same_inputs) | {v.name for v in backward.input}  # values that change from step to step
+    steps = varying(backward)
     repeated = set()
     for index, node in enumerate(backward.node):
-        steps = any(name in varying for name in node.input)
-        if steps:
-            varying.update(node.output)
         inputs = [known(name) for name in node.input]
         if any(name is None for name in inputs):
             continue
-        twin = forward_nodes.get(_signature(node, inputs))  # type: ignore[arg-type]
+        twin = forward_nodes.get(signature(node, inputs))  # type: ignore[arg-type]
         if twin is not None:
             matched.update(zip(node.output, twin.output, strict=True))
-            if steps:  # a step-invariant node stays: exporter/hoist.py computes it once for both bodies
+            if node.output[0] in steps:  # a step-invariant node stays: exporter/hoist.py computes it once
                 repeated.add(index)
 
     # the repeated values that the rest of the backward body (or its outputs) still reads
     kept_nodes = [node for i, node in enumerate(backward.node) if i not in repeated]
     read = [name for node in kept_nodes for name in node.input] + [v.name for v in backward.output]
-    needed = [name for name in dict.fromkeys(read) if name in matched and name in varying]
+    needed = [name for name in dict.fromkeys(read) if name in matched and name in steps]
     forward_inputs = {v.name: v for v in forward.input}
     backward_of = {forward_name: name for name, forward_name in same_inputs.items()}
     renamed: dict[str, str] = {}
@@ -101,16 +102,11 @@ def reuse_forward_values(
         if source in forward_inputs and source in backward_of:  # x or state: the backward body has its own
             renamed[name] = backward_of[source]
             continue
-        if source not in forward_local:
-            renamed[name] = source  # a value of the enclosing graph
-            continue
         count = len(residuals)
-        output = forward.name + "/" + RESIDUAL + str(count)
-        node = helper.make_node("Identity", [source], [output]) if source in forward_outputs else None
-        if node is not None:
-            forward.node.append(node)
-        else:
-            output = source
+        output = source
+        if source in forward_outputs:  # already a body output: a copy under a name of its own
+            output = forward.name + "/" + RESIDUAL + str(count)
+            forward.node.append(helper.make_node("Identity", [source], [output]))
         value = onnx.ValueInfoProto.FromString(_type_of(forward, source).SerializeToString())
         value.name = output
         forward.output.append(value)
