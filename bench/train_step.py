@@ -50,10 +50,25 @@ def fused_step(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torc
     return total / count
 
 
-def time_steps(step, model: Model, chars, targets, repeats: int, device: torch.device) -> float:
+def random_batch(
+    profile: profiles.Profile, device: torch.device, unknown_rate: float = 0.14
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of the profile's shape: random characters, random targets, `unknown_rate` of them unknown."""
+    generator = torch.Generator().manual_seed(0)
+    shape = (profile.batch_size, profile.max_length)
+    chars = torch.randint(1, 28, shape, generator=generator)
+    targets = torch.randint(2, profile.vocab_size, shape, generator=generator)
+    targets[torch.rand(shape, generator=generator) < unknown_rate] = 1
+    return chars.to(device), targets.to(device)
+
+
+def time_steps(
+    step, model: Model, chars, targets, repeats: int, device: torch.device, warmup: int = 2
+) -> float:
+    """Median seconds of `repeats` training steps (forward, backward, Adam) after `warmup` untimed ones."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     times = []
-    for i in range(repeats + 2):  # two warm-up steps
+    for i in range(repeats + warmup):
         if device.type == "cuda":
             torch.cuda.synchronize()
         started = time.perf_counter()
@@ -63,7 +78,7 @@ def time_steps(step, model: Model, chars, targets, repeats: int, device: torch.d
         optimizer.step()
         if device.type == "cuda":
             torch.cuda.synchronize()
-        if i >= 2:
+        if i >= warmup:
             times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -83,12 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     profile = profiles.from_arguments(args)
     device = pick_device()
-    generator = torch.Generator().manual_seed(0)
-    shape = (profile.batch_size, profile.max_length)
-    chars = torch.randint(1, 28, shape, generator=generator)
-    targets = torch.randint(2, profile.vocab_size, shape, generator=generator)
-    targets[torch.rand(shape, generator=generator) < args.unknown_rate] = 1
-    chars, targets = chars.to(device), targets.to(device)
+    chars, targets = random_batch(profile, device, args.unknown_rate)
 
     print(
         f"profile {profile.name}: batch {profile.batch_size} x {profile.max_length} characters, "

@@ -6,7 +6,9 @@ input is the gradient with respect to the embedded input times the transposed em
 
 All output positions of a passage come from one backward pass: the passage is copied once per output
 position into a batch, row p scores only position p, and rows do not interact, so the gradient of the
-sum of the scores with respect to row p's input is row p's connectivity.
+sum of the scores with respect to row p's input is row p's connectivity. That backward runs without
+cuDNN: cuDNN's recurrent layers differentiate only in training mode, and the model is in eval mode
+(PyTorch's own kernels compute the same gradient on CUDA).
 
 `published_agreement` compares a model's connectivity on the original's passage P1 with the values the
 original published for its own model (article/reference/connectivity_<key>.json): at every output
@@ -68,7 +70,7 @@ def connectivity(
     wanted = torch.full((length,), -1, dtype=torch.long) if targets is None else targets.long()
     wanted = wanted.to(chars.device)[positions]
     span = int(positions.max()) + 1  # later characters cannot matter to any chosen output
-    with torch.enable_grad():
+    with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
         embedded = model.embedding(chars[:span].long()).detach()
         batch = embedded.expand(len(positions), span, -1).clone().requires_grad_(True)
         scores, logits = selected_logits(model, batch, positions.to(chars.device), wanted)

@@ -69,6 +69,24 @@ def test_own_top_one_is_used_for_minus_one(small_model: Model) -> None:
     assert torch.all(result.top_probs[:, :-1] >= result.top_probs[:, 1:])
 
 
+def test_the_backward_runs_without_cudnn(small_model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    """cuDNN's GRU and LSTM differentiate only in training mode ("cudnn RNN backward can only be called in
+    training mode" on an H200, exporting a trained model); connectivity keeps the model in eval mode, so
+    its forward and backward run with cuDNN off, which changes nothing on the CPU."""
+    seen = []
+    forward = small_model.rnn.forward
+
+    def spy(*args, **kwargs):
+        seen.append((torch.backends.cudnn.enabled, small_model.training))
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(small_model.rnn, "forward", spy)
+    before = torch.backends.cudnn.enabled
+    connectivity(small_model, torch.tensor([1, 5, 9, 1, 20]))
+    assert seen == [(False, False)]
+    assert torch.backends.cudnn.enabled == before
+
+
 def test_positions_out_of_range_are_refused(small_model: Model) -> None:
     with pytest.raises(ValueError, match="must lie in 0..4"):
         connectivity(small_model, torch.tensor([1, 2, 3, 4, 5]), positions=torch.tensor([5]))
