@@ -18,6 +18,8 @@ STEPS ?=
 UNITS ?=
 LR ?=
 SEED ?=
+# STRICT=1: a claim of the article that the run does not support stops the render (build/render/claims.py).
+STRICT ?=
 export PROFILE CORPUS MODELS STEPS UNITS LR SEED
 
 PYTHON ?= python3
@@ -75,7 +77,8 @@ help:
 	@echo "make article        build site/index.html: dataset, training, evaluation, export, figures, page"
 	@echo "                    (PROFILE=small|tiny|paper-shapes|paper, CORPUS=brown|text8, YES=1 for days on a CPU;"
 	@echo "                    runs/<profile>/ keeps the models, site/ always holds the run named;"
-	@echo "                    MODELS=gru,lstm,mycell: files of build/units/; STEPS= UNITS= LR= SEED=: a quick study)"
+	@echo "                    MODELS=gru,lstm,mycell: files of build/units/; STEPS= UNITS= LR= SEED=: a quick study;"
+	@echo "                    STRICT=1: a claim of the article this run does not support is an error)"
 	@echo "make serve          the built site on http://localhost:8000/ (PORT= to change)"
 	@echo "make preview        serve the site, rebuild it on every save under article/ and reload the page (PORT=)"
 	@echo "make deploy         build this run's site, then push it to the gh-pages branch of origin"
@@ -194,7 +197,7 @@ $(SITE)/data/manifest.json: $(SITE_RUN) $(ARTICLE) $(EXPORTS) $(RUN)/results.jso
 # only; trains and exports nothing). Everything only the page uses lives in build/render/.
 $(SITE)/index.html: $(SITE_RUN) $(ARTICLE) article/references.bib $(STATIC) $(SITE)/data/manifest.json \
 		$(wildcard build/render/*) build/fences.py build/passages.py build/text.py
-	$(PY) -m build.render $(STAGE)
+	$(PY) -m build.render $(STAGE)$(if $(filter-out 0,$(STRICT)), --strict)
 	@touch $@
 
 # The built site on http://localhost:$(PORT)/ (opening site/index.html from disk works as well), sent

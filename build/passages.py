@@ -4,20 +4,23 @@
     context the formal study of grammar is an important part of education ...
     ```
 
-Options: `id` (required; a-z, 0-9, -), `models` (comma-separated model keys; default all of the
-profile's), `position` (the output index shown first; default the last character) and `highlights`
-(output indices the prose links to). The body is lowercased and its whitespace collapsed; any other
-character outside the model's alphabet (space, a-z) is an error, so the author sees exactly what the
-models read (write numbers as words). The passage starts with a space, like every word the models read,
-so index 0 is the space before the first word. Every problem stops the build with `file:line: message`.
-The blocks are found by build/fences.py, the scanner render uses too: a block whose info string starts
-with another word (```passage-note, ```text) is code, not a passage.
+Options: `id` (required; a-z, 0-9, -), `models` (comma-separated model keys; default all of the profile's),
+`position` (the output index shown first; default the last character), `highlights` (output indices the prose
+links to) and `outside` (highlighted indices whose word may lie outside the build's vocabulary on purpose: any
+other shown or highlighted index whose word the models have no class for is an error once the vocabulary is
+known, `check_vocabulary`). The body is lowercased and its whitespace collapsed; any other character outside
+the model's alphabet (space, a-z) is an error, so the author sees exactly what the models read (write numbers
+as words). The passage starts with a space, like every word the models read, so index 0 is the space before
+the first word. Every problem stops the build with `file:line: message`. The blocks are found by
+build/fences.py, the scanner render uses too: a block whose info string starts with another word
+(```passage-note, ```text) is code, not a passage.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +33,7 @@ P1 = (
     " advanced learning though the rules taught in schools are not a grammar in the sense most linguists use"
 )
 MAX_CHARACTERS = 500  # precomputed connectivity grows with the square of the length
-OPTIONS = ("id", "models", "position", "highlights")
+OPTIONS = ("id", "models", "position", "highlights", "outside")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
@@ -46,6 +49,7 @@ class Passage:
     position: int
     highlights: tuple[int, ...]
     source: str  # "file:line" of the opening fence
+    outside: tuple[int, ...] = ()  # shown indices whose word may be outside the vocabulary
     options: dict = field(default_factory=dict, compare=False)
 
 
@@ -119,7 +123,31 @@ def _passage(
                 f"index {index} is past the end of the passage ({len(text)} characters, "
                 f"indices 0..{len(text) - 1})",
             )
-    return Passage(options["id"], text, chosen, position, highlights, f"{path}:{line}", options)
+    outside = tuple(_index(v, path, line, "outside") for v in options.get("outside", "").split())
+    for index in outside:
+        if index not in (position, *highlights):
+            raise _fail(path, line, f"outside: {index} is neither the position nor one of the highlights")
+    return Passage(options["id"], text, chosen, position, highlights, f"{path}:{line}", outside, options)
+
+
+def word_at(text: str, index: int) -> str:
+    """The word the output at `index` of a passage belongs to (the space before a word opens it)."""
+    start = text.rfind(" ", 0, index + 1)
+    end = text.find(" ", start + 1)
+    return text[start + 1 : None if end < 0 else end]
+
+
+def check_vocabulary(passage: Passage, known: Callable[[str], bool], size: int) -> None:
+    """Every shown or highlighted index names a word of the vocabulary (`known`), unless the passage lists
+    it in `outside`: a model cannot name a word it has no class for, so prose about it would mislead."""
+    for index in dict.fromkeys((passage.position, *passage.highlights)):
+        word = word_at(passage.text, index)
+        if index not in passage.outside and not known(word):
+            raise PassageError(
+                f"{passage.source}: index {index} belongs to {word!r}, which is not among this build's "
+                f"{size:,} words, so no model can name it there; choose another index, or list it in "
+                f'outside="..." to show that on purpose'
+            )
 
 
 def from_block(path: Path, block: fences.Block, models: tuple[str, ...]) -> Passage:

@@ -89,3 +89,38 @@ def test_a_passage_fence_inside_a_code_block_is_code(tmp_path: Path) -> None:
     text = "````markdown\n```passage id=shown\nab\n```\n````\n\n```passage id=real\ncd\n```\n"
     (real,) = passages.read_text(tmp_path / "a.md", text, MODELS)
     assert real.id == "real" and real.source == f"{tmp_path / 'a.md'}:7"
+
+
+def passage_of(tmp_path: Path, info: str, body: str = "the grammar of parts") -> passages.Passage:
+    (passage,) = passages.read([write(tmp_path, f"# A\n\n```passage id=p {info}\n{body}\n```\n")], MODELS)
+    return passage
+
+
+def test_word_at_counts_the_space_before_a_word_as_its_own() -> None:
+    text = " the grammar of"
+    assert [passages.word_at(text, i) for i in (0, 3, 4, 5, 11, 12, 14)] == [
+        "the", "the", "grammar", "grammar", "grammar", "of", "of",
+    ]  # fmt: skip
+
+
+def test_a_shown_word_outside_the_vocabulary_is_an_error_with_file_and_line(tmp_path: Path) -> None:
+    known = {"the", "of", "parts"}.__contains__
+    passage = passage_of(tmp_path, 'position=0 highlights="0 6 16"')
+    with pytest.raises(PassageError, match=r"a\.md:3: index 6 belongs to 'grammar', which is not among "
+                       r"this build's 3 words.*outside="):  # fmt: skip
+        passages.check_vocabulary(passage, known, 3)
+    passages.check_vocabulary(passage_of(tmp_path, 'position=0 highlights="0 16"'), known, 3)
+    # the default position is the last character: "parts" is known
+    passages.check_vocabulary(passage_of(tmp_path, ""), known, 3)
+    with pytest.raises(PassageError, match="index 4 belongs to 'grammar'"):
+        passages.check_vocabulary(passage_of(tmp_path, "position=4"), known, 3)
+
+
+def test_outside_lets_a_highlight_name_an_unknown_word_on_purpose(tmp_path: Path) -> None:
+    passage = passage_of(tmp_path, 'position=4 highlights="4 6 16" outside="4 6"')
+    assert passage.outside == (4, 6)
+    passages.check_vocabulary(passage, {"the", "of", "parts"}.__contains__, 3)
+    with pytest.raises(PassageError, match=r"a\.md:3: outside: 9 is neither the position nor one of"):
+        passage_of(tmp_path, 'position=4 highlights="4" outside="9"')
+    with pytest.raises(PassageError, match="outside: 'x' is not a character index"):
+        passage_of(tmp_path, 'outside="x"')

@@ -2,7 +2,8 @@
 
     extract   ```passage / ```figure blocks out, placeholders in     extract.py
     Jinja2    the build's numbers filled in                           template.py
-    protect   code kept verbatim; math, citations to placeholders     code.py, mathml.py, citations.py
+    protect   code kept verbatim; claims checked; math, citations     code.py, claims.py, mathml.py,
+              to placeholders                                         citations.py
     Markdown  Python-Markdown (meta, tables, toc, footnotes, attr_list)
     restore   figures, code blocks, citations, MathML back in         figures.py, code.py, ...
     finish    tab stops, passage links, the appendix split            reachable.py, crossrefs.py, appendix.py
@@ -21,6 +22,7 @@ from pybtex.database import BibliographyData
 
 from build.render.appendix import split_appendix
 from build.render.citations import Citations
+from build.render.claims import Claims
 from build.render.code import Code
 from build.render.crossrefs import link_passages
 from build.render.errors import Origin, RenderError, placeholder
@@ -43,6 +45,7 @@ class Article:
     figures: int
     hero: dict[str, str] | None = None  # the first hero figure's options (the social preview draws it)
     figure_list: tuple[Figure, ...] = ()  # in the page's order
+    claims: Claims | None = None  # every claim of the text, checked against the run
 
     @property
     def anchors(self) -> tuple[str, ...]:
@@ -62,21 +65,25 @@ class Article:
 
 
 class _Protect:
-    """Code, math and citations of every text of one article, taken out before Markdown and put back."""
+    """Code, claims, math and citations of every text of one article, taken out before Markdown and put
+    back."""
 
-    def __init__(self, path: Path, bibliography: BibliographyData) -> None:
+    def __init__(self, path: Path, bibliography: BibliographyData, names: dict) -> None:
         self.code = Code(path)
+        self.claims = Claims(names)
         self.math = Math()
         self.citations = Citations(bibliography)
 
     def __call__(self, text: str, origin: Origin) -> str:
         def prose(part: str) -> str:
-            return self.citations.protect(self.math.protect(part, origin), origin)
+            return self.citations.protect(
+                self.math.protect(self.claims.protect(part, origin), origin), origin
+            )
 
         return self.code.protect(text, prose)
 
     def restore(self, page: str) -> str:
-        return self.math.restore(self.citations.restore(self.code.restore(page)))
+        return self.claims.restore(self.math.restore(self.citations.restore(self.code.restore(page))))
 
 
 def headings(tokens: list[dict]) -> dict[str, str]:
@@ -106,7 +113,7 @@ def render_article(
     origin = Origin(path, source)
     extracted = extract(path, source, models, names)
     text = expand(extracted.text, names, path, extracted.line)
-    protect = _Protect(path, bibliography)
+    protect = _Protect(path, bibliography, names)
     text = protect(text, origin)
     converter = markdown.Markdown(extensions=EXTENSIONS)
     captions = [_caption(figure, names, path, protect, converter) for figure in extracted.figures]
@@ -127,4 +134,6 @@ def render_article(
     hero = next((f.options for f in extracted.figures if f.kind == "hero"), None)
     references = protect.citations.references()
     figures = tuple(extracted.figures)
-    return Article(meta, main, appendix, converter.toc, references, len(figures), hero, figures)
+    return Article(
+        meta, main, appendix, converter.toc, references, len(figures), hero, figures, protect.claims
+    )

@@ -187,14 +187,18 @@ class PassageData:
         rows = decode_lower_triangle(self.published["passage"]["models"][key]["connectivity"])
         return share_before_word(text, rows[index], index)
 
+    def words(self) -> list[str]:
+        """The run's vocabulary, by word id (site/data/vocab.json)."""
+        self.vocab = self.vocab or json.loads((self.site / "data" / "vocab.json").read_text())
+        return self.vocab
+
     def target(self, passage_id: str, index: int) -> str | None:
         """The word the passage's position `index` belongs to, or None when it is not in the vocabulary
         (the targets are the passage's, whichever models it shows)."""
         word_id = self.passage(passage_id)["targets"][index]
         if word_id < 0:
             return None
-        self.vocab = self.vocab or json.loads((self.site / "data" / "vocab.json").read_text())
-        return self.vocab[word_id]
+        return self.words()[word_id]
 
 
 def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
@@ -247,5 +251,8 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         "share_before_word": data.share_before_word,
         "published_share_before_word": data.published_share_before_word,
         "passage_target": data.target,
+        # what claims read (build/render/claims.py): a passage's precomputed file, and the vocabulary
+        "passage_data": data.passage,
+        "vocabulary_words": data.words,
     }
     return {**names, **setting_names(names)}

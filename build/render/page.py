@@ -15,7 +15,7 @@ import jinja2
 
 from build import passages as passage_stage
 from build import profiles
-from build.render import og_image, provenance, site_assets, snapshots
+from build.render import claims, og_image, provenance, site_assets, snapshots
 from build.render.article import Article, render_article
 from build.render.citations import read_bibliography
 from build.render.context import context
@@ -30,8 +30,9 @@ def _print_last(name: str) -> tuple[bool, str]:
     return (name == "print.css", name)
 
 
-def render(profile: profiles.Profile) -> Path:
-    """site/index.html from the article, the run's results and site/data (reads files only)."""
+def render(profile: profiles.Profile, strict: bool = False) -> Path:
+    """site/index.html from the article, the run's results and site/data (reads files only). Claims the
+    run does not support are printed and marked on the page; `strict` makes them an error instead."""
     site = site_dir()
     manifest = json.loads((site / "data" / "manifest.json").read_text())
     scripts = site_assets.copy_static(ARTICLE_DIR / "static", site)
@@ -43,6 +44,7 @@ def render(profile: profiles.Profile) -> Path:
     bibliography = read_bibliography(bib_path)
     keys = tuple(m.key for m in profile.models)
     article = render_article(profiles.relative_to_root(ARTICLE_DIR / "index.md"), names, keys, bibliography)
+    claims.report(article.claims, strict)
     title = article.meta.get("title", "Visualizing memorization in RNNs")
     # `Repository:` and `URL:` in the article's metadata win; otherwise the git remote and its Pages site.
     repository = article.meta.get("repository") or provenance.repository_url()
@@ -106,9 +108,15 @@ def write_figure_pages(
 def main() -> None:
     parser = argparse.ArgumentParser(description="Render the article into site/index.html.")
     profiles.add_arguments(parser)
-    profile = profiles.from_arguments(parser.parse_args())
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="a claim of the article that this run does not support is an error",
+    )
+    args = parser.parse_args()
+    profile = profiles.from_arguments(args)
     try:
-        target = render(profile)
+        target = render(profile, strict=args.strict)
     except (
         RenderError,
         passage_stage.PassageError,

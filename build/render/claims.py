@@ -1,0 +1,270 @@
+"""Claims: a sentence that states a finding declares the check that backs it, next to it in the Markdown,
+
+    The Nested LSTM looks back least. {claim: least share@0 nlstm separated}
+
+and the build checks it against this run's numbers. A claim that holds leaves no trace on the page but a
+hidden marker; one that fails is printed with its `file:line`, marked beside its sentence ("not
+supported by this build", with the numbers), and stops the render in strict mode (`--strict`, `make
+article STRICT=1`). A claim is a check's name and its arguments: model keys, `baseline`, measures and
+numbers, written as words separated by spaces (`key=value` for the options a check names).
+
+Measures (of a model key, or of `baseline` where it has them):
+    share@L           share of the connectivity before the current word with L letters read (0..4, 5+),
+                      over the test set, with its bootstrap interval
+    cross_entropy     test cross entropy
+    accuracy@L        top-1 accuracy with L letters of the word read (0, 1, 2, ...); top2@L, top3@L too
+
+Checks:
+    order M a b c [separated]          M(a) > M(b) > M(c); with `separated`, each pair's intervals apart
+    least M a [separated]              a has the lowest M of the run's models
+    most M a [separated]               a has the highest M
+    above M a b [by=X] [times=X]       M(a) > M(b), by more than X (absolute) or X times as much
+    within M a b by=X                  |M(a) - M(b)| <= X
+    suggests PASSAGE POSITION WORD [models=a,b] [within=K]
+                                       WORD is among the first K suggestions (default 1) of every
+                                       listed model (default: all) at POSITION of the passage
+    known WORD ...                     every WORD is in this build's vocabulary
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from build.render.errors import Origin, RenderError, placeholder
+
+_CLAIM = re.compile(r"\s?\{claim:\s*(?P<body>[^{}\n]*)\}")
+LETTER_GROUPS = ("0", "1", "2", "3", "4", "5+")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A measured number with its 95% interval where the measurement has one."""
+
+    mean: float
+    low: float | None = None
+    high: float | None = None
+
+    def text(self, measure: str) -> str:
+        percent = measure.startswith(("share", "accuracy", "top"))
+        number = (lambda v: f"{v:.1%}") if percent else (lambda v: f"{v:.4f}")
+        if self.low is None or self.high is None:
+            return number(self.mean)
+        return f"{number(self.mean)} [{number(self.low)}, {number(self.high)}]"
+
+
+@dataclass
+class Claim:
+    text: str  # as written, after `claim:`
+    source: str  # file:line
+    holds: bool = False
+    numbers: str = ""  # what the check compared, shown beside a claim that fails
+    error: str = ""  # the claim could not be checked (unknown check, model, measure)
+
+
+class Facts:
+    """The run's numbers that claims test, read from the render context (build/render/context.py)."""
+
+    def __init__(self, names: dict) -> None:
+        self.models: dict[str, dict] = names["models"]
+        self.baseline: dict = names["baseline"]
+        self.passage: Callable[[str], dict] = names.get("passage_data", lambda _: {})
+        self.vocab: Callable[[], list[str]] = names.get("vocabulary_words", lambda: [])
+
+    def keys(self) -> list[str]:
+        return list(self.models)
+
+    def value(self, measure: str, key: str) -> Value:
+        """`measure` of model `key` (or of the baseline)."""
+        if key == "baseline":
+            source = self.baseline
+        elif key in self.models:
+            source = self.models[key]["test"]
+        else:
+            raise ValueError(f"unknown model {key!r}; this run has {', '.join(self.models)} and baseline")
+        name, _, letters = measure.partition("@")
+        if name == "share":
+            if letters not in LETTER_GROUPS:
+                raise ValueError(f"{measure}: share needs letters read, one of {', '.join(LETTER_GROUPS)}")
+            if "context" not in source:
+                raise ValueError(f"{measure}: {key} has no lookback measurement")
+            found = source["context"]["share_before_word"][letters]
+            return Value(found["mean"], found["low"], found["high"])
+        if name == "cross_entropy" and not letters:
+            return Value(source["cross_entropy"])
+        if name in ("accuracy", "top1", "top2", "top3") and letters.isdigit():
+            curve = source["accuracy_by_letters"]["top1" if name == "accuracy" else name]
+            if int(letters) >= len(curve):
+                raise ValueError(f"{measure}: accuracy is measured up to {len(curve) - 1} letters")
+            return Value(curve[int(letters)])
+        raise ValueError(
+            f"unknown measure {measure!r}; use share@L, cross_entropy, accuracy@L, top2@L, top3@L"
+        )
+
+
+def _apart(higher: Value, lower: Value) -> bool:
+    """The intervals do not overlap (a value without an interval counts as its own point)."""
+    low = higher.low if higher.low is not None else higher.mean
+    high = lower.high if lower.high is not None else lower.mean
+    return low > high
+
+
+def _shown(facts: Facts, measure: str, keys: list[str]) -> str:
+    return "; ".join(f"{key} {facts.value(measure, key).text(measure)}" for key in keys)
+
+
+def _order(facts: Facts, measure: str, *keys: str, separated: bool = False) -> tuple[bool, str]:
+    if len(keys) < 2:
+        raise ValueError("order needs a measure and at least two models")
+    values = [facts.value(measure, key) for key in keys]
+    holds = all(a.mean > b.mean for a, b in zip(values, values[1:], strict=False))
+    if separated:
+        holds = holds and all(_apart(a, b) for a, b in zip(values, values[1:], strict=False))
+    return holds, f"{measure}: {_shown(facts, measure, list(keys))}"
+
+
+def _extreme(lowest: bool) -> Callable[..., tuple[bool, str]]:
+    def check(facts: Facts, measure: str, key: str, separated: bool = False) -> tuple[bool, str]:
+        others = [k for k in facts.keys() if k != key]
+        if key not in facts.models or not others:
+            raise ValueError(f"{key!r} must be one of this run's models, with others to compare")
+        mine = facts.value(measure, key)
+        holds = True
+        for other in others:
+            theirs = facts.value(measure, other)
+            below, above = (mine, theirs) if lowest else (theirs, mine)
+            holds = holds and below.mean < above.mean and (not separated or _apart(above, below))
+        return holds, f"{measure}: {_shown(facts, measure, [key, *others])}"
+
+    return check
+
+
+def _above(facts: Facts, measure: str, a: str, b: str, by: str = "0", times: str = "") -> tuple[bool, str]:
+    first, second = facts.value(measure, a).mean, facts.value(measure, b).mean
+    holds = first - second > float(by) and (not times or first > float(times) * second)
+    return holds, f"{measure}: {_shown(facts, measure, [a, b])}"
+
+
+def _within(facts: Facts, measure: str, a: str, b: str, by: str) -> tuple[bool, str]:
+    first, second = facts.value(measure, a).mean, facts.value(measure, b).mean
+    return abs(first - second) <= float(by), f"{measure}: {_shown(facts, measure, [a, b])}"
+
+
+def _suggests(
+    facts: Facts, passage: str, position: str, word: str, models: str = "", within: str = "1"
+) -> tuple[bool, str]:
+    data = facts.passage(passage)
+    if not data:
+        raise ValueError(f"no passage {passage!r} on this page")
+    index = int(position)
+    if not 0 <= index < len(data["text"]):
+        raise ValueError(f"position {index} is outside passage {passage!r} (0..{len(data['text']) - 1})")
+    keys = models.split(",") if models else list(data["models"])
+    vocab = facts.vocab()
+    shown, holds = [], True
+    for key in keys:
+        if key not in data["models"]:
+            raise ValueError(f"passage {passage!r} has no model {key!r}")
+        top = [vocab[i] for i in data["models"][key]["top_ids"][index]]
+        holds = holds and word in top[: int(within)]
+        shown.append(f"{key}: {', '.join(top)}")
+    return holds, f"at {index} of {passage}: " + "; ".join(shown)
+
+
+def _known(facts: Facts, *words: str) -> tuple[bool, str]:
+    vocab = set(facts.vocab())
+    missing = [w for w in words if w not in vocab]
+    return not missing, f"not in the {len(vocab) - 2:,} words: {', '.join(missing)}" if missing else ""
+
+
+CHECKS: dict[str, Callable[..., tuple[bool, str]]] = {
+    "order": _order,
+    "least": _extreme(lowest=True),
+    "most": _extreme(lowest=False),
+    "above": _above,
+    "within": _within,
+    "suggests": _suggests,
+    "known": _known,
+}
+FLAGS = ("separated",)  # words that switch an option on
+
+
+def check(text: str, facts: Facts) -> tuple[bool, str]:
+    """(holds, numbers) of one claim's text; ValueError names what cannot be checked."""
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        raise ValueError(f"cannot read the claim ({error})") from error
+    if not words or words[0] not in CHECKS:
+        raise ValueError(f"unknown check {words[0] if words else ''!r}; known: {', '.join(CHECKS)}")
+    positional, options = [], {}
+    for word in words[1:]:
+        key, equals, value = word.partition("=")
+        if equals:
+            options[key] = value
+        elif word in FLAGS:
+            options[word] = True
+        else:
+            positional.append(word)
+    try:
+        return CHECKS[words[0]](facts, *positional, **options)
+    except TypeError as error:
+        raise ValueError(f"{words[0]}: wrong arguments ({error}); see build/render/claims.py") from error
+
+
+class Claims:
+    """The claims of one article: taken out of each text before Markdown, checked, put back as markers."""
+
+    def __init__(self, names: dict) -> None:
+        self.facts = Facts(names)
+        self.claims: list[Claim] = []
+
+    def protect(self, text: str, origin: Origin) -> str:
+        def take(match: re.Match) -> str:
+            body = match["body"].strip()
+            claim = Claim(body, origin.at(match[0].strip()))
+            try:
+                claim.holds, claim.numbers = check(body, self.facts)
+            except (ValueError, KeyError, IndexError) as error:
+                claim.error = str(error)
+            self.claims.append(claim)
+            return placeholder("CLAIM", len(self.claims) - 1)
+
+        return _CLAIM.sub(take, text)
+
+    def restore(self, page: str) -> str:
+        def marker(match: re.Match) -> str:
+            claim = self.claims[int(match[1])]
+            attribute = html.escape(claim.text, quote=True)
+            if claim.holds:
+                return f'<span class="memo-claim" data-claim="{attribute}" hidden></span>'
+            why = claim.error or claim.numbers
+            return (
+                f' <span class="memo-claim memo-claim-failed" data-claim="{attribute}" role="note">'
+                f"[not supported by this build: {html.escape(why)}]</span>"
+            )
+
+        return re.sub(placeholder("CLAIM", 0).replace("0", r"(\d+)"), marker, page)
+
+    def failures(self) -> list[str]:
+        """`file:line: claim: why` of every claim that does not hold, in the article's order."""
+        return [
+            f"{c.source}: claim {c.text!r} {'cannot be checked' if c.error else 'does not hold'}: "
+            f"{c.error or c.numbers}"
+            for c in self.claims
+            if not c.holds
+        ]
+
+
+def report(claims: Claims, strict: bool) -> None:
+    """Prints every failing claim; in strict mode they stop the render."""
+    failures = claims.failures()
+    for line in failures:
+        print(f"warning: {line}")
+    if strict and failures:
+        raise RenderError(
+            f"{len(failures)} claim(s) not supported by this build (strict mode):\n" + "\n".join(failures)
+        )

@@ -1,0 +1,161 @@
+"""Claims (build/render/claims.py): each check against made-up numbers, the page's markers, file:line and
+strict mode."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from build.render import claims
+from build.render.claims import Facts, check
+from build.render.errors import RenderError
+from build.run_files import ARTICLE_DIR
+from tests.render_helpers import article, plain
+
+
+def share(mean: float, low: float, high: float) -> dict:
+    groups = {g: {"mean": mean, "low": low, "high": high} for g in claims.LETTER_GROUPS}
+    return {"share_before_word": groups}
+
+
+def model(ce: float, at_space: tuple[float, float, float], top1: list[float]) -> dict:
+    return {
+        "test": {
+            "cross_entropy": ce,
+            "context": share(*at_space),
+            "accuracy_by_letters": {"top1": top1, "top2": top1, "top3": top1},
+        }
+    }
+
+
+WORDS = ["<eos>", "<unknown>", "the", "advanced", "advance", "school"]
+PASSAGE = {
+    "text": " the advanced school",
+    "models": {"gru": {"top_ids": [[2, 3, 4]] * 20}, "lstm": {"top_ids": [[4, 3, 2]] * 20}},
+}
+NAMES = {
+    "models": {
+        "gru": model(2.30, (0.80, 0.79, 0.81), [0.20, 0.50]),
+        "lstm": model(2.35, (0.78, 0.77, 0.785), [0.18, 0.48]),
+        "nlstm": model(2.45, (0.50, 0.49, 0.515), [0.10, 0.40]),
+    },
+    "baseline": {"cross_entropy": 3.1, "accuracy_by_letters": {"top1": [0.05, 0.45]}},
+    "passage_data": lambda passage_id: PASSAGE if passage_id == "p" else {},
+    "vocabulary_words": lambda: WORDS,
+}
+FACTS = Facts(NAMES)
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        ("order share@0 gru lstm nlstm", True),
+        ("order share@0 gru lstm nlstm separated", True),
+        ("order share@0 lstm gru nlstm", False),
+        ("least share@0 nlstm separated", True),
+        ("least share@0 lstm", False),
+        ("most share@5+ gru", True),
+        ("least cross_entropy gru", True),
+        ("above accuracy@0 gru baseline times=3", True),
+        ("above accuracy@0 gru baseline times=5", False),
+        ("above accuracy@1 gru baseline by=0.04", True),
+        ("above accuracy@1 gru baseline by=0.06", False),
+        ("within accuracy@1 nlstm baseline by=0.05", True),
+        ("within cross_entropy gru nlstm by=0.1", False),
+        ("suggests p 5 advanced within=2", True),
+        ("suggests p 5 advanced", False),
+        ("suggests p 5 the models=gru", True),
+        ("known advanced school", True),
+        ("known grammar school", False),
+    ],
+)
+def test_each_check_against_the_numbers(text: str, holds: bool) -> None:
+    assert check(text, FACTS)[0] is holds
+
+
+def test_separated_needs_intervals_apart() -> None:
+    names = {**NAMES, "models": {**NAMES["models"], "lstm": model(2.35, (0.79, 0.785, 0.805), [0.1])}}
+    facts = Facts(names)
+    assert check("order share@0 gru lstm", facts)[0]
+    assert not check("order share@0 gru lstm separated", facts)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("biggest share@0 gru", "unknown check 'biggest'"),
+        ("least share@0 rnn", "'rnn' must be one of this run's models"),
+        ("order share@9 gru lstm", "share needs letters read"),
+        ("order loss gru lstm", "unknown measure 'loss'"),
+        ("order accuracy@7 gru lstm", "accuracy is measured up to 1 letters"),
+        ("suggests q 5 advanced", "no passage 'q'"),
+        ("suggests p 99 advanced", "position 99 is outside passage 'p'"),
+        ("within share@0 gru", "wrong arguments"),
+        ('order "share@0 gru', "cannot read the claim"),
+    ],
+)
+def test_a_claim_that_cannot_be_checked_says_why(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        check(text, FACTS)
+
+
+def test_the_numbers_of_a_claim_name_every_model_it_compared() -> None:
+    _, numbers = check("least share@0 lstm", FACTS)
+    assert numbers == (
+        "share@0: lstm 78.0% [77.0%, 78.5%]; gru 80.0% [79.0%, 81.0%]; nlstm 50.0% [49.0%, 51.5%]"
+    )
+    assert check("known grammar", FACTS)[1] == "not in the 4 words: grammar"
+
+
+def test_claims_leave_a_hidden_marker_or_a_visible_note_with_file_and_line(tmp_path: Path) -> None:
+    text = (
+        "# Title\n\nThe GRU looks back furthest. {claim: most share@0 gru}\n\n"
+        "Line four.\n\nThe LSTM looks back least. {claim: least share@0 lstm separated}\n"
+    )
+    result = article(tmp_path, text, NAMES, ("gru", "lstm", "nlstm"))
+    assert "{claim" not in result.body and "MEMOCLAIM" not in result.body
+    assert result.body.count('class="memo-claim"') == 1 and "hidden" in result.body
+    shown = plain(result.body)
+    assert "The GRU looks back furthest." in shown
+    assert "The LSTM looks back least. [not supported by this build: share@0: lstm 78.0%" in shown
+    assert result.claims.failures() == [
+        f"{tmp_path / 'index.md'}:7: claim 'least share@0 lstm separated' does not hold: share@0: lstm "
+        "78.0% [77.0%, 78.5%]; gru 80.0% [79.0%, 81.0%]; nlstm 50.0% [49.0%, 51.5%]"
+    ]
+
+
+def test_strict_mode_stops_on_a_failing_claim_and_not_otherwise(tmp_path: Path, capsys) -> None:
+    result = article(tmp_path, "A claim. {claim: least share@0 gru}\n", NAMES, ("gru", "lstm", "nlstm"))
+    claims.report(result.claims, strict=False)
+    assert "warning: " in capsys.readouterr().out
+    with pytest.raises(RenderError, match=r"(?s)1 claim\(s\) not supported.*index.md:1"):
+        claims.report(result.claims, strict=True)
+    holding = article(tmp_path, "A claim. {claim: least share@0 nlstm}\n", NAMES, ("gru", "lstm", "nlstm"))
+    claims.report(holding.claims, strict=True)
+
+
+def test_a_claim_in_a_caption_is_checked_too(tmp_path: Path) -> None:
+    text = "# T\n\n```figure vanishing\nA caption. {claim: known grammar}\n```\n"
+    result = article(tmp_path, text, NAMES, ("gru", "lstm", "nlstm"))
+    assert "not supported by this build: not in the 4 words: grammar" in plain(result.body)
+    assert result.claims.failures()[0].startswith(f"{tmp_path / 'index.md'}:4: ")
+
+
+def test_hostile_claim_text_is_escaped(tmp_path: Path) -> None:
+    result = article(tmp_path, 'X {claim: known "<script>x</script>"}\n', NAMES, ("gru",))
+    assert "<script>" not in result.body and "&lt;script&gt;" in result.body
+
+
+def test_claims_of_the_article_read_only_known_checks() -> None:
+    """Every {claim: ...} of article/*.md names a check this module has (a typo fails here, not on CI's
+    strict build)."""
+
+    found = [
+        m["body"].split()[0]
+        for path in ARTICLE_DIR.glob("*.md")
+        if path.name != "README.md"
+        for m in re.finditer(r"\{claim:\s*(?P<body>[^{}\n]*)\}", path.read_text())
+    ]
+    assert set(found) <= set(claims.CHECKS)
