@@ -149,6 +149,15 @@ def rank_agreement(ours: np.ndarray, theirs: np.ndarray) -> dict:
     }
 
 
+def distance_agreement(values: np.ndarray) -> dict:
+    """What ranking characters by distance alone (the most recent highest) shares with `values` [T, T]:
+    rank_agreement of that ranking against them. A model's agreement with the published rows means
+    something only where it is above this: the original's Nested LSTM ranks by distance almost exactly."""
+    length = len(values)
+    recency = np.tril(np.tile(np.arange(1, length + 1, dtype=float), (length, 1)))
+    return rank_agreement(recency, values)
+
+
 def published_agreement(
     model: Model, data: Dataset, key: str, reference_dir: Path = REFERENCE_DIR
 ) -> dict | None:

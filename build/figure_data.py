@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from build import profiles
-from build.connectivity import published_connectivity
+from build.connectivity import distance_agreement, published_connectivity
 from build.run_files import LOSSES, REFERENCE_DIR, encode_lower_triangle
 from build.units import unit_class
 
@@ -105,6 +105,8 @@ def published(reference_dir: Path = REFERENCE_DIR) -> dict:
             "top_words": [entry["predict"] for entry in entries],
             "top_probs": [[round(p, 5) for p in entry["probability"]] for entry in entries],
             "connectivity": encode_lower_triangle(values),
+            # the rank agreement that ordering characters by distance alone reaches with these rows
+            "distance_agreement": {k: v for k, v in distance_agreement(values).items() if k != "spearman"},
         }
 
     accuracy_path = reference_dir / "word-length-results.json"

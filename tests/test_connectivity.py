@@ -135,3 +135,16 @@ def test_published_agreement_compares_our_p1_rows_with_the_originals(small_model
     (tmp_path / "connectivity_gru.json").write_text(json.dumps([{"char": " ", "connectivity": [1, 2]}]))
     with pytest.raises(ValueError, match="connectivity_gru.json: connectivity is"):
         read_published("gru", tmp_path)
+
+
+def test_distance_agreement_is_one_for_rows_that_fall_with_distance_and_low_for_others() -> None:
+    """The baseline a model's agreement with published rows is read against: ranking by recency."""
+    import numpy as np
+
+    from build.connectivity import distance_agreement
+
+    length = 12
+    falling = np.tril(np.array([[0.5 ** (p - t) for t in range(length)] for p in range(length)]))
+    assert distance_agreement(falling)["mean"] == pytest.approx(1.0)
+    rising = np.tril(np.array([[0.5 ** t for t in range(length)] for p in range(length)]))
+    assert distance_agreement(rising)["mean"] == pytest.approx(-1.0)
