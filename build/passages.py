@@ -4,23 +4,23 @@
     context the formal study of grammar is an important part of education ...
     ```
 
-Options: `id` (required; a-z, 0-9, -), `models` (comma-separated model keys; default all of the profile's),
-`position` (the output index shown first; default the last character), `highlights` (output indices the prose
-links to) and `outside` (highlighted indices whose word may lie outside the build's vocabulary on purpose: any
-other shown or highlighted index whose word the models have no class for is an error once the vocabulary is
-known, `check_vocabulary`). The body is lowercased and its whitespace collapsed; any other character outside
-the model's alphabet (space, a-z) is an error, so the author sees exactly what the models read (write numbers
-as words). The passage starts with a space, like every word the models read, so index 0 is the space before
-the first word. Every problem stops the build with `file:line: message`. The blocks are found by
-build/fences.py, the scanner render uses too: a block whose info string starts with another word
-(```passage-note, ```text) is code, not a passage.
+Options: `id` (required; a-z, 0-9, -), `models` (comma-separated model keys; default all of the
+profile's), `position` (the output index shown first; default the last character), `highlights` (output
+indices the prose links to) and `outside` (highlighted indices whose word may lie outside the build's
+vocabulary on purpose: any other shown or highlighted index whose word the models have no class for is
+reported by render like a claim the build does not support, `unnamed_positions`). The body is lowercased
+and its whitespace collapsed; any other character outside the model's alphabet (space, a-z) is an error,
+so the author sees exactly what the models read (write numbers as words). The passage starts with a
+space, like every word the models read, so index 0 is the space before the first word. Every problem
+stops the build with `file:line: message`. The blocks are found by build/fences.py, the scanner render
+uses too: a block whose info string starts with another word (```passage-note, ```text) is code, not a
+passage.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,17 +137,12 @@ def word_at(text: str, index: int) -> str:
     return text[start + 1 : None if end < 0 else end]
 
 
-def check_vocabulary(passage: Passage, known: Callable[[str], bool], size: int) -> None:
-    """Every shown or highlighted index names a word of the vocabulary (`known`), unless the passage lists
-    it in `outside`: a model cannot name a word it has no class for, so prose about it would mislead."""
-    for index in dict.fromkeys((passage.position, *passage.highlights)):
-        word = word_at(passage.text, index)
-        if index not in passage.outside and not known(word):
-            raise PassageError(
-                f"{passage.source}: index {index} belongs to {word!r}, which is not among this build's "
-                f"{size:,} words, so no model can name it there; choose another index, or list it in "
-                f'outside="..." to show that on purpose'
-            )
+def unnamed_positions(passage: Passage, targets: list[int]) -> list[tuple[int, str]]:
+    """(index, word) of every shown or highlighted index whose word has no class (`targets`, per character
+    the word id or -1, as precompute writes them), except those the passage lists in `outside`: a model
+    cannot name such a word, so prose about the position would describe a guess no model can make."""
+    indices = dict.fromkeys((passage.position, *passage.highlights))
+    return [(i, word_at(passage.text, i)) for i in indices if i not in passage.outside and targets[i] < 0]
 
 
 def from_block(path: Path, block: fences.Block, models: tuple[str, ...]) -> Passage:

@@ -27,7 +27,6 @@ import torch
 from build import dataset as dataset_stage
 from build import figure_data, profiles
 from build import passages as passage_stage
-from build.alphabet import UNKNOWN
 from build.checkpoints import CheckpointError, load_trained, trained_summary
 from build.connectivity import connectivity, passage_targets
 from build.model import Model
@@ -107,11 +106,6 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
     keys = tuple(m.key for m in profile.models)
     passages = passage_stage.read([profiles.relative_to_root(f) for f in files], keys)
     data = dataset_stage.load(profile)
-    def known(word: str) -> bool:
-        return data.word_id(word) > UNKNOWN
-
-    for passage in passages:
-        passage_stage.check_vocabulary(passage, known, len(data.words) - 2)
     trained = {key: load_trained(profile, key) for key in keys}  # key -> (model, checkpoint payload)
     model_hashes = {key: sha256_file(model_dir(profile, key) / TRAINED) for key in keys}
     models = {key: model for key, (model, _) in trained.items()}

@@ -103,23 +103,22 @@ def test_word_at_counts_the_space_before_a_word_as_its_own() -> None:
     ]  # fmt: skip
 
 
-def test_a_shown_word_outside_the_vocabulary_is_an_error_with_file_and_line(tmp_path: Path) -> None:
-    known = {"the", "of", "parts"}.__contains__
+def test_shown_words_without_a_class_are_found_unless_outside_lists_them(tmp_path: Path) -> None:
+    # " the grammar of parts": the (0-3), grammar (4-11), of (12-14), parts (15-20); grammar has no class
+    targets = [2] * 4 + [-1] * 8 + [3] * 3 + [4] * 6
     passage = passage_of(tmp_path, 'position=0 highlights="0 6 16"')
-    with pytest.raises(PassageError, match=r"a\.md:3: index 6 belongs to 'grammar', which is not among "
-                       r"this build's 3 words.*outside="):  # fmt: skip
-        passages.check_vocabulary(passage, known, 3)
-    passages.check_vocabulary(passage_of(tmp_path, 'position=0 highlights="0 16"'), known, 3)
-    # the default position is the last character: "parts" is known
-    passages.check_vocabulary(passage_of(tmp_path, ""), known, 3)
-    with pytest.raises(PassageError, match="index 4 belongs to 'grammar'"):
-        passages.check_vocabulary(passage_of(tmp_path, "position=4"), known, 3)
+    assert passages.unnamed_positions(passage, targets) == [(6, "grammar")]
+    assert passages.unnamed_positions(passage_of(tmp_path, 'position=4 highlights="4 6 4"'), targets) == [
+        (4, "grammar"), (6, "grammar"),
+    ]  # fmt: skip
+    assert passages.unnamed_positions(passage_of(tmp_path, ""), targets) == []  # the last character
 
 
 def test_outside_lets_a_highlight_name_an_unknown_word_on_purpose(tmp_path: Path) -> None:
+    targets = [2] * 4 + [-1] * 8 + [3] * 3 + [4] * 6
     passage = passage_of(tmp_path, 'position=4 highlights="4 6 16" outside="4 6"')
     assert passage.outside == (4, 6)
-    passages.check_vocabulary(passage, {"the", "of", "parts"}.__contains__, 3)
+    assert passages.unnamed_positions(passage, targets) == []
     with pytest.raises(PassageError, match=r"a\.md:3: outside: 9 is neither the position nor one of"):
         passage_of(tmp_path, 'position=4 highlights="4" outside="9"')
     with pytest.raises(PassageError, match="outside: 'x' is not a character index"):

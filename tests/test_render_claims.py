@@ -159,3 +159,23 @@ def test_claims_of_the_article_read_only_known_checks() -> None:
         for m in re.finditer(r"\{claim:\s*(?P<body>[^{}\n]*)\}", path.read_text())
     ]
     assert set(found) <= set(claims.CHECKS)
+
+
+def test_a_passage_position_the_models_cannot_name_is_an_unsupported_claim(tmp_path: Path) -> None:
+    """A shown or highlighted index whose word has no class gets a note after the passage figure and
+    counts as a failing claim (strict mode stops); `outside` accepts it on purpose."""
+    text = " the advanced grammar"
+    targets = [2] * 4 + [3] * 9 + [-1] * 8
+    data = {"text": text, "targets": targets, "models": {}}
+    names = {**NAMES, "passage_data": lambda passage_id: data}
+    block = "# T\n\n```passage id=p position=14 highlights=\"4 14\"{outside}\nthe advanced grammar\n```\n"
+    result = article(tmp_path, block.format(outside=""), names, ("gru",))
+    shown = plain(result.body)
+    assert "[not supported by this build: index 14 of passage p belongs to “grammar”" in shown
+    assert "among this build's 4 words" in shown
+    (failure,) = result.claims.failures()
+    assert failure.startswith(f"{tmp_path / 'index.md'}:3: ")
+    with pytest.raises(RenderError):
+        claims.report(result.claims, strict=True)
+    quiet = article(tmp_path, block.format(outside=' outside="14"'), names, ("gru",))
+    assert quiet.claims.failures() == [] and "not supported" not in quiet.body

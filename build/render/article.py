@@ -20,6 +20,7 @@ from pathlib import Path
 import markdown
 from pybtex.database import BibliographyData
 
+from build.passages import Passage, unnamed_positions
 from build.render.appendix import split_appendix
 from build.render.citations import Citations
 from build.render.claims import Claims
@@ -105,6 +106,23 @@ def _caption(figure: Figure, names: dict, path: Path, protect: _Protect, convert
     return converter.reset().convert(text)
 
 
+def _unnamed_positions(passage: Passage, names: dict, claims: Claims) -> str:
+    """A note after a passage figure for each position it shows or links to whose word no model can name
+    (passages.unnamed_positions), recorded as a claim the build does not support."""
+    targets = names["passage_data"](passage.id)["targets"]
+    size = len(names["vocabulary_words"]()) - 2
+    notes = [
+        claims.unsupported(
+            passage.source,
+            f"the models can name the word at {index} of passage {passage.id}",
+            f"index {index} of passage {passage.id} belongs to “{word}”, which is not among this build's "
+            f'{size:,} words; list it in outside="..." if that is on purpose',
+        )
+        for index, word in unnamed_positions(passage, targets)
+    ]
+    return "".join(f"<p>{note.strip()}</p>" for note in notes)
+
+
 def render_article(
     path: Path, names: dict, models: tuple[str, ...], bibliography: BibliographyData
 ) -> Article:
@@ -126,6 +144,8 @@ def render_article(
     for index, (figure, caption) in enumerate(zip(extracted.figures, captions, strict=True)):
         caption_html = protect.restore(re.sub(r"^<p>(.*)</p>$", r"\1", caption, flags=re.S))
         element = figure_html(figure, index + 1, caption_html)
+        if figure.passage is not None and "passage_data" in names:
+            element += _unnamed_positions(figure.passage, names, protect.claims)
         body = body.replace(f"<p>{placeholder('FIGURE', index)}</p>", element)
     body = reachable(protect.restore(body))
     passages = [figure.passage for figure in extracted.figures if figure.passage is not None]

@@ -236,18 +236,26 @@ class Claims:
         return _CLAIM.sub(take, text)
 
     def restore(self, page: str) -> str:
-        def marker(match: re.Match) -> str:
-            claim = self.claims[int(match[1])]
-            attribute = html.escape(claim.text, quote=True)
-            if claim.holds:
-                return f'<span class="memo-claim" data-claim="{attribute}" hidden></span>'
-            why = claim.error or claim.numbers
-            return (
-                f' <span class="memo-claim memo-claim-failed" data-claim="{attribute}" role="note">'
-                f"[not supported by this build: {html.escape(why)}]</span>"
-            )
+        return re.sub(
+            placeholder("CLAIM", 0).replace("0", r"(\d+)"), lambda m: self.note(self.claims[int(m[1])]), page
+        )
 
-        return re.sub(placeholder("CLAIM", 0).replace("0", r"(\d+)"), marker, page)
+    def unsupported(self, source: str, text: str, why: str) -> str:
+        """Records a claim the page makes without a sentence (a passage position the models cannot name)
+        that does not hold; returns its note."""
+        self.claims.append(Claim(text, source, holds=False, numbers=why))
+        return self.note(self.claims[-1])
+
+    @staticmethod
+    def note(claim: Claim) -> str:
+        """A claim's marker: hidden when it holds, else the numbers that do not support it."""
+        attribute = html.escape(claim.text, quote=True)
+        if claim.holds:
+            return f'<span class="memo-claim" data-claim="{attribute}" hidden></span>'
+        return (
+            f' <span class="memo-claim memo-claim-failed" data-claim="{attribute}" role="note">'
+            f"[not supported by this build: {html.escape(claim.error or claim.numbers)}]</span>"
+        )
 
     def failures(self) -> list[str]:
         """`file:line: claim: why` of every claim that does not hold, in the article's order."""

@@ -139,6 +139,7 @@ def lookback(model_list: list[dict], claimed: str | None = None) -> dict:
     below = [m for m in ordered if m is not least and separated(least, m)] if contradicted else []
     return {
         "ordered": ordered,
+        "at_space": {m["key"]: share_at_space(m) for m in model_list},  # share before the word, 0 letters
         "steps": steps,
         "separated": all(step["separated"] for step in steps),
         "overlapping": [step for step in steps if not step["separated"]],
