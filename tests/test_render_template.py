@@ -70,3 +70,13 @@ def test_the_filters_that_write_about_any_number_of_models() -> None:
     ]
     groups = filters["group_by"](models, "layers", "options.depth")
     assert [[m["key"] for m in group] for group in groups] == [["a", "c"], ["b"], ["d"]]  # first-seen order
+
+
+def test_device_words_turn_the_recorded_device_into_words() -> None:
+    from build.render.template import device_words
+
+    assert device_words("cpu (1 thread)") == "one CPU thread"
+    assert device_words("cpu (16 threads)") == "16 CPU threads"
+    assert device_words("cuda (NVIDIA H200)") == "an NVIDIA H200 GPU"
+    assert device_words("cuda (Tesla T4)") == "a Tesla T4 GPU"
+    assert device_words("something else") == "something else"

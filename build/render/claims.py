@@ -69,8 +69,8 @@ class Facts:
     """The run's numbers that claims test, read from the render context (build/render/context.py)."""
 
     def __init__(self, names: dict) -> None:
-        self.models: dict[str, dict] = names["models"]
-        self.baseline: dict = names["baseline"]
+        self.models: dict[str, dict] = names.get("models", {})
+        self.baseline: dict = names.get("baseline", {})
         self.passage: Callable[[str], dict] = names.get("passage_data", lambda _: {})
         self.vocab: Callable[[], list[str]] = names.get("vocabulary_words", lambda: [])
 

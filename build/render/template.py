@@ -7,6 +7,7 @@ number is typed by hand; the page around it is article/templates/index.html.j2.
 from __future__ import annotations
 
 import functools
+import re
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -45,6 +46,19 @@ NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "
 def spelled(number: int) -> str:
     """A small count as a word (`3 | spelled` -> `three`), larger ones in digits."""
     return NUMBER_WORDS[number] if 0 <= number < len(NUMBER_WORDS) else f"{number:,}"
+
+
+def device_words(device: str) -> str:
+    """A training device as a sentence names it: `cpu (1 thread)` -> `one CPU thread`, `cpu (2 threads)`
+    -> `two CPU threads`, `cuda (NVIDIA H200)` -> `an NVIDIA H200 GPU`; anything else as it is."""
+    if match := re.fullmatch(r"cpu \((\d+) threads?\)", device):
+        count = int(match[1])
+        return f"{spelled(count)} CPU thread{'s' if count != 1 else ''}"
+    if match := re.fullmatch(r"cuda \((.+)\)", device):
+        name = match[1]
+        article = "an" if name[:1].lower() in "aeiou" or name.startswith(("NVIDIA", "H", "L")) else "a"
+        return f"{article} {name}{'' if 'GPU' in name.upper() else ' GPU'}"
+    return device
 
 
 def upper_first(text: str) -> str:
@@ -88,6 +102,7 @@ def environment(loader: jinja2.BaseLoader, autoescape: bool) -> jinja2.Environme
         bytes=size,
         spelled=spelled,
         upper_first=upper_first,
+        device=device_words,
         and_join=and_join,
         group_by=group_by,
     )
