@@ -71,6 +71,7 @@ article: $(SITE)/index.html
 	s == '$(notdir $(RUN))' or sys.exit(f'error: $(SITE) holds run {s!r}, not $(RUN): run make article again'); \
 	[print(f\"  {m['name']:<12} test cross entropy {m['test']['cross_entropy']:.4f}  accuracy {m['test']['accuracy']:.2%}  as the original counted {m['test']['as_original']['accuracy']:.2%}\") for m in r['models']]; \
 	print(f\"  {'no context':<12} test cross entropy {b['cross_entropy']:.4f}  accuracy {b['accuracy']:.2%}\")"
+	@$(PY) -m build.render.claims $(SITE)$(if $(filter-out 0,$(STRICT)),, || true)
 
 # One line per target; tests/test_make.py checks that every .PHONY target is here.
 help:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,7 @@ from build.run_files import (
     encode_lower_triangle,
     git_commit,
     model_dir,
+    replace_bytes,
     sha256_file,
     site_dir,
     versions,
@@ -179,6 +182,12 @@ def _model_entry(profile: Profile, config: profiles.ModelConfig, payload: dict, 
         raise FileNotFoundError(f"{directory / EXPORT_REPORT}: made by an older export; export it again")
     graphs = {name: ship(graph["file"]) for name, graph in web["graphs"].items()}
     weights = ship(web["weights"]["file"])
+    download = _download(
+        site,
+        config.key,
+        [directory / web["weights"]["file"]]
+        + [directory / graph["file"] for graph in web["graphs"].values()],
+    )
     return {
         **trained_summary(config, payload),
         "embedding": profile.embedding,
@@ -189,13 +198,41 @@ def _model_entry(profile: Profile, config: profiles.ModelConfig, payload: dict, 
         "weights_file": weights,
         "graphs": graphs,
         "download_bytes": weights["bytes"] + sum(g["bytes"] for g in graphs.values()),
+        "download": download,
+    }
+
+
+DOWNLOADS = "downloads"  # site/downloads/<key>-onnx.zip: a model's graphs and weights, runnable alone
+
+
+def _download(site: Path, key: str, files: list[Path]) -> dict:
+    """One zip of a model's web graphs and the weights file they both read (ONNX external data, found
+    beside the graph), so a download runs on its own; byte-identical for the same files (fixed dates)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(f"{key}/{path.name}", date_time=(2019, 4, 25, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes())
+    target = site / DOWNLOADS / f"{key}-onnx.zip"
+    if not target.exists() or target.read_bytes() != buffer.getvalue():
+        replace_bytes(target, buffer.getvalue())
+    return {
+        "file": f"{DOWNLOADS}/{target.name}",
+        "bytes": target.stat().st_size,
+        "sha256": sha256_file(target),
     }
 
 
 def _remove_stale_models(site: Path, models: list[dict]) -> None:
     """Model files no manifest entry names (another profile's, an older export's) leave site/models/."""
-    wanted = {f["file"] for model in models for f in [*model["graphs"].values(), model["weights_file"]]}
-    for path in sorted((site / "models").rglob("*"), reverse=True):
+    wanted = {
+        f["file"]
+        for model in models
+        for f in [*model["graphs"].values(), model["weights_file"], model["download"]]
+    }
+    for path in sorted([*(site / "models").rglob("*"), *(site / DOWNLOADS).rglob("*")], reverse=True):
         relative = path.relative_to(site).as_posix()
         if path.is_file() and relative not in wanted and relative.removesuffix(".js") not in wanted:
             path.unlink()

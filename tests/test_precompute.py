@@ -114,3 +114,29 @@ def test_editing_one_passage_recomputes_only_that_one(tiny, site: Path) -> None:
     assert [p["id"] for p in manifest["passages"]] == ["grammar"] and not (
         passages_dir / "short.json"
     ).exists()
+
+
+def test_each_model_downloads_as_one_zip_that_runs_on_its_own(tiny, site: Path, tmp_path: Path) -> None:
+    """The graphs read their weights from a file beside them: the zip carries all three, so onnxruntime
+    opens a graph straight from the unpacked folder; the same files give the same zip."""
+    import zipfile
+
+    import onnxruntime as ort
+
+    manifest = run(tiny, site)
+    root = site / "site"
+    for model in manifest["models"]:
+        download = model["download"]
+        path = root / download["file"]
+        assert download["file"] == f"downloads/{model['key']}-onnx.zip"
+        assert sha256_file(path) == download["sha256"] and path.stat().st_size == download["bytes"]
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(archive.namelist())
+            archive.extractall(tmp_path / "unpacked")
+        files = [*model["graphs"].values(), model["weights_file"]]
+        assert names == sorted(f"{model['key']}/{Path(f['file']).name}" for f in files)
+        for graph in model["graphs"].values():
+            unpacked = tmp_path / "unpacked" / model["key"] / Path(graph["file"]).name
+            assert ort.InferenceSession(str(unpacked)).get_inputs()
+    before = {m["key"]: m["download"]["sha256"] for m in manifest["models"]}
+    assert {m["key"]: m["download"]["sha256"] for m in run(tiny, site)["models"]} == before

@@ -3,6 +3,7 @@ strict mode."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -168,7 +169,7 @@ def test_a_passage_position_the_models_cannot_name_is_an_unsupported_claim(tmp_p
     targets = [2] * 4 + [3] * 9 + [-1] * 8
     data = {"text": text, "targets": targets, "models": {}}
     names = {**NAMES, "passage_data": lambda passage_id: data}
-    block = "# T\n\n```passage id=p position=14 highlights=\"4 14\"{outside}\nthe advanced grammar\n```\n"
+    block = '# T\n\n```passage id=p position=14 highlights="4 14"{outside}\nthe advanced grammar\n```\n'
     result = article(tmp_path, block.format(outside=""), names, ("gru",))
     shown = plain(result.body)
     assert "[not supported by this build: index 14 of passage p belongs to “grammar”" in shown
@@ -179,3 +180,31 @@ def test_a_passage_position_the_models_cannot_name_is_an_unsupported_claim(tmp_p
         claims.report(result.claims, strict=True)
     quiet = article(tmp_path, block.format(outside=' outside="14"'), names, ("gru",))
     assert quiet.claims.failures() == [] and "not supported" not in quiet.body
+
+
+def test_the_record_of_a_sites_claims_is_what_make_checks(tmp_path: Path) -> None:
+    """site/data/claims.json lists every claim; `python -m build.render.claims SITE` prints the failing
+    ones with file:line and exits 1 (make article STRICT=1 runs it), 0 when all hold."""
+    import subprocess
+    import sys
+
+    from build import profiles
+
+    result = article(tmp_path, "A. {claim: least share@0 gru}\n\nB. {claim: least share@0 nlstm}\n", NAMES)
+    site = tmp_path / "site"
+    claims.record(result.claims, site)
+    entries = json.loads((site / "data" / "claims.json").read_text())["claims"]
+    assert [(e["claim"], e["holds"]) for e in entries] == [
+        ("least share@0 gru", False),
+        ("least share@0 nlstm", True),
+    ]
+    command = [sys.executable, "-m", "build.render.claims", str(site)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=profiles.ROOT)
+    assert done.returncode == 1
+    assert f"{tmp_path / 'index.md'}:1: claim 'least share@0 gru' does not hold" in done.stdout
+    assert "1 of 2 claims hold" in done.stdout
+    holding = article(tmp_path, "B. {claim: least share@0 nlstm}\n", NAMES)
+    claims.record(holding.claims, site)
+    assert subprocess.run(command, capture_output=True, cwd=profiles.ROOT).returncode == 0
+    missing = subprocess.run([*command[:-1], str(tmp_path / "nowhere")], capture_output=True, text=True)
+    assert missing.returncode == 1 and "no record of the page's claims" in missing.stderr

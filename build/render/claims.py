@@ -29,12 +29,16 @@ Checks:
 from __future__ import annotations
 
 import html
+import json
 import re
 import shlex
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from build.render.errors import Origin, RenderError, placeholder
+from build.run_files import write_if_changed
 
 _CLAIM = re.compile(r"\s?\{claim:\s*(?P<body>[^{}\n]*)\}")
 LETTER_GROUPS = ("0", "1", "2", "3", "4", "5+")
@@ -267,6 +271,18 @@ class Claims:
         ]
 
 
+RECORD = Path("data") / "claims.json"  # under site/: every claim of the page and whether it held
+
+
+def record(claims: Claims, site: Path) -> None:
+    """site/data/claims.json: what `make article STRICT=1` checks when the page itself is up to date."""
+    entries = [
+        {"source": c.source, "claim": c.text, "holds": c.holds, "numbers": c.error or c.numbers}
+        for c in claims.claims
+    ]
+    write_if_changed(site / RECORD, json.dumps({"claims": entries}, indent=1) + "\n")
+
+
 def report(claims: Claims, strict: bool) -> None:
     """Prints every failing claim; in strict mode they stop the render."""
     failures = claims.failures()
@@ -276,3 +292,21 @@ def report(claims: Claims, strict: bool) -> None:
         raise RenderError(
             f"{len(failures)} claim(s) not supported by this build (strict mode):\n" + "\n".join(failures)
         )
+
+
+def main() -> None:
+    """`python -m build.render.claims SITE`: the failing claims of a rendered site, exit status 1 if any."""
+    site = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("site")
+    try:
+        entries = json.loads((site / RECORD).read_text())["claims"]
+    except (OSError, ValueError, KeyError) as error:
+        sys.exit(f"error: {site / RECORD}: no record of the page's claims ({error}); run make article")
+    failing = [e for e in entries if not e["holds"]]
+    for entry in failing:
+        print(f"{entry['source']}: claim {entry['claim']!r} does not hold: {entry['numbers']}")
+    print(f"{site / RECORD}: {len(entries) - len(failing)} of {len(entries)} claims hold")
+    sys.exit(1 if failing else 0)
+
+
+if __name__ == "__main__":
+    main()

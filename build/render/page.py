@@ -44,6 +44,7 @@ def render(profile: profiles.Profile, strict: bool = False) -> Path:
     bibliography = read_bibliography(bib_path)
     keys = tuple(m.key for m in profile.models)
     article = render_article(profiles.relative_to_root(ARTICLE_DIR / "index.md"), names, keys, bibliography)
+    claims.record(article.claims, site)
     claims.report(article.claims, strict)
     title = article.meta.get("title", "Visualizing memorization in RNNs")
     # `Repository:` and `URL:` in the article's metadata win; otherwise the git remote and its Pages site.
