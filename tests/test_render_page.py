@@ -194,3 +194,11 @@ def test_the_editions_identity_fills_the_byline_citation_and_reproduce_box(
     else:
         assert "url " not in bibtex and "git clone" not in box and "git checkout" in box
         assert page.count("does not know where its code is published") == 1
+
+
+def test_the_article_branches_only_where_a_profile_changes_it() -> None:
+    """Findings are claims, not branches: the article keeps its Jinja statements under 80 and writes no
+    list joins by hand (`each` and `and_join` do them)."""
+    text = (ARTICLE / "index.md").read_text()
+    assert len(re.findall(r"\{%", text)) <= 80
+    assert "loop.revindex" not in text and "loop.last" not in text

@@ -104,22 +104,6 @@ def each(env: jinja2.Environment, items: Iterable[object], pattern: str) -> list
     return [phrase(item) for item in items]
 
 
-def group_by(items: Iterable[dict], *attributes: str) -> list[list[dict]]:
-    """The items grouped by the values of the dotted `attributes` (missing ones count as none), in the
-    order each group first appears (Jinja2's own groupby sorts the groups)."""
-    groups: dict[tuple, list[dict]] = {}
-    for item in items:
-        key = tuple(_dotted(item, attribute) for attribute in attributes)
-        groups.setdefault(key, []).append(item)
-    return list(groups.values())
-
-
-def _dotted(item: object, attribute: str) -> object:
-    for part in attribute.split("."):
-        item = item.get(part) if isinstance(item, dict) else None
-    return item
-
-
 def environment(loader: jinja2.BaseLoader, autoescape: bool) -> jinja2.Environment:
     """Strict (an unknown name is an error, not an empty string), with the filters the article uses."""
     env = jinja2.Environment(
@@ -136,7 +120,6 @@ def environment(loader: jinja2.BaseLoader, autoescape: bool) -> jinja2.Environme
         device=device_words,
         and_join=and_join,
         each=each,
-        group_by=group_by,
     )
     return env
 
