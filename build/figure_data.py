@@ -22,7 +22,7 @@ import torch
 
 from build import profiles
 from build.connectivity import distance_agreement, published_connectivity
-from build.run_files import LOSSES, REFERENCE_DIR, encode_lower_triangle
+from build.run_files import LOSSES, REFERENCE_DIR, RESULTS, encode_lower_triangle
 from build.units import unit_class
 
 MAX_POINTS = 400
@@ -175,3 +175,26 @@ def vanishing_gradient(
             }
         )
     return {"length": length, "units": units, "cases": cases}
+
+
+# The writers build/figure_kinds.py names for its data files: each returns a file's JSON value.
+
+
+def results_file(profile: profiles.Profile) -> dict:
+    """results.json: the run's results as build/results.py gathered them."""
+    return json.loads((profile.run_dir / RESULTS).read_text())
+
+
+def curves_file(profile: profiles.Profile) -> dict:
+    """curves.json: the run's training curves."""
+    return training_curves(profile.run_dir, profile.models)
+
+
+def published_file(profile: profiles.Profile) -> dict:
+    """published.json: the original's results (the same for every run)."""
+    return published()
+
+
+def vanishing_file(profile: profiles.Profile) -> dict:
+    """vanishing.json: the vanilla RNN's gradient (the same for every run)."""
+    return vanishing_gradient()
