@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from build import site_layout
 from build.render.errors import Origin, RenderError, placeholder
 from build.run_files import write_if_changed
 
@@ -271,7 +272,7 @@ class Claims:
         ]
 
 
-RECORD = Path("data") / "claims.json"  # under site/: every claim of the page and whether it held
+RECORD = Path(site_layout.CLAIMS)  # under site/: every claim of the page and whether it held
 
 
 def record(claims: Claims, site: Path) -> None:

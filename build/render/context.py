@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from build import profiles
+from build import figure_kinds, profiles, site_layout
 from build.render import findings
 from build.render.errors import RenderError
 from build.render.setting import setting_names
@@ -181,7 +181,7 @@ class PassageData:
 
     def passage(self, passage_id: str) -> dict:
         if passage_id not in self.passages:
-            path = self.site / "data" / "passages" / f"{passage_id}.json"
+            path = site_layout.under(self.site, site_layout.passage_file(passage_id))
             if not path.exists():
                 raise RenderError(f"share_before_word: no passage {passage_id!r} ({path} missing)")
             self.passages[passage_id] = json.loads(path.read_text())
@@ -203,7 +203,7 @@ class PassageData:
 
     def words(self) -> list[str]:
         """The run's vocabulary, by word id (site/data/vocab.json)."""
-        self.vocab = self.vocab or json.loads((self.site / "data" / "vocab.json").read_text())
+        self.vocab = self.vocab or json.loads(site_layout.under(self.site, site_layout.VOCAB).read_text())
         return self.vocab
 
     def target(self, passage_id: str, index: int) -> str | None:
@@ -218,7 +218,7 @@ class PassageData:
 def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
     """Every name the article's Jinja2 expressions can use (article/README.md lists them)."""
     results = json.loads((profile.run_dir / RESULTS).read_text())
-    published = json.loads((site / "data" / "published.json").read_text())
+    published = json.loads(site_layout.under(site, figure_kinds.PUBLISHED.url).read_text())
     described = {entry["key"]: entry for entry in manifest["models"]}
     model_list = [{**described.get(m["key"], {}), **m} for m in results["models"]]
     models = {m["key"]: m for m in model_list}
