@@ -271,11 +271,13 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         "agreement_models": [
             {**m, "original": originals[m["key"]]} for m in model_list if "connectivity_vs_published" in m
         ],
-        # each model's share before the word at the passage's index 28 (`long_term_share`), and `original`,
-        # the published model of its key (None for a unit the original did not have)
-        "long_term_rows": [
+        # () -> the models the passage shows, each with its share before the word at the passage's index
+        # 28 (`long_term_share`) and `original`, the published model of its key (None for a unit the
+        # original did not have); read from the passage file only when the article asks
+        "long_term_rows": lambda: [
             {**m, "long_term_share": long_term.share(m["key"]), "original": originals.get(m["key"])}
             for m in model_list
+            if m["key"] in data.passage(passage)["models"]
         ],
         "against_baseline": findings.against_baseline(model_list, results["baseline"]),
         "weakest": findings.weakest(model_list, original_models, published),
