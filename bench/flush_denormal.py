@@ -3,8 +3,8 @@
 The same weights, the same batch, one thread, the two settings alternating step by step so that a busy
 machine slows both alike. The weights are a run's trained ones when it has them (model.pt, else the latest
 checkpoint.pt: subnormals appear as a model trains, so an untrained model shows little), else the
-profile's initial weights. Also counts the subnormal values among the parameters' gradients with the
-flush off, which says whether there is anything to flush.
+profile's initial weights. Also counts, with the flush off, which share of the values every operation of a
+pass computes are subnormal: whether there is anything to flush.
 
     python bench/flush_denormal.py                       # runs/small, one thread
     python bench/flush_denormal.py --profile tiny --repeats 3
@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -61,13 +63,29 @@ def forward_backward(model: Model, chars: torch.Tensor, targets: torch.Tensor) -
     return time.perf_counter() - started
 
 
-def subnormal_gradients(model: Model) -> int:
-    """How many of the parameters' gradient values are subnormal."""
-    return sum(
-        int(((p.grad != 0) & (p.grad.abs() < SMALLEST_NORMAL)).sum())
-        for p in model.parameters()
-        if p.grad is not None
-    )
+class SubnormalCount(TorchDispatchMode):
+    """Counts, while active, the float values every operation computes and how many are subnormal."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values = self.subnormal = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204 (torch's API)
+        out = func(*args, **(kwargs or {}))
+        for value in tree_flatten(out)[0]:
+            if isinstance(value, torch.Tensor) and value.is_floating_point():
+                self.values += value.numel()
+                self.subnormal += int(((value != 0) & (value.abs() < SMALLEST_NORMAL)).sum())
+        return out
+
+
+def subnormal_share(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> float:
+    """The share of the values one forward and backward pass computes that are subnormal, flush off."""
+    cpu.flush_denormal(False)
+    with SubnormalCount() as count:
+        forward_backward(model, chars, targets)
+    cpu.flush_denormal(True)
+    return count.subnormal / max(count.values, 1)
 
 
 def main() -> None:
@@ -85,7 +103,7 @@ def main() -> None:
         f"profile {profile.name}: batch {profile.batch_size} x {profile.max_length}, {args.threads} "
         f"thread(s), torch {torch.__version__}; median of {args.repeats} passes per setting, alternating"
     )
-    print("| model | weights | subnormal gradient values, flush off | off ms | on ms | off / on |")
+    print("| model | weights | subnormal share of the values a pass computes | off ms | on ms | off / on |")
     print("|---|---|---|---|---|---|")
     for config in profile.models:
         model, weights = trained_model(profile, config.key)
@@ -97,13 +115,10 @@ def main() -> None:
                 seconds = forward_backward(model, chars, targets)
                 if repeat:
                     times[flush].append(seconds)
-        cpu.flush_denormal(False)
-        forward_backward(model, chars, targets)
-        subnormal = subnormal_gradients(model)
-        cpu.flush_denormal(True)
+        subnormal = subnormal_share(model, chars, targets)
         off, on = (statistics.median(times[flush]) * 1e3 for flush in (False, True))
         print(
-            f"| {config.name} | {weights} | {subnormal:,} | {off:.1f} | {on:.1f} | {off / on:.2f} |",
+            f"| {config.name} | {weights} | {subnormal:.2e} | {off:.1f} | {on:.1f} | {off / on:.2f} |",
             flush=True,
         )
 
