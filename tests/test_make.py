@@ -294,3 +294,39 @@ def lock_is_free(path: Path) -> bool:
         return False
     finally:
         os.close(descriptor)
+
+
+def planned_rules(env: dict[str, str], *arguments: str) -> tuple[str, dict[str, list[str]]]:
+    """Make's flags and its rules (target -> prerequisites, order-only ones after a "|") for `article`,
+    from its printed database (make -p -n: nothing runs)."""
+    database = make("-p", "-n", "article", *arguments, env=env).stdout
+    flags = re.search(r"^MAKEFLAGS = (.*)$", database, re.M)[1]
+    rules = {}
+    for target, prerequisites in re.findall(r"^([^#\s:=][^:=]*): ([^=\n]*)$", database, re.M):
+        rules.setdefault(target, []).extend(prerequisites.split())
+    return flags, rules
+
+
+@pytest.mark.parametrize("form", ["command line", "environment"])
+def test_each_models_later_stages_wait_for_its_own_training_alone(tmp_path: Path, form: str) -> None:
+    """With the models trained side by side (one thread each), Make runs as many jobs as models and a
+    model's evaluation, context and export depend on its own training alone, so they start when it ends
+    while the others still train; nothing waits for every training. With a profile that trains one model
+    at a time on every core (paper-shapes), one job."""
+    env = isolated_env(tmp_path)
+    arguments = ["PROFILE=tiny"] if form == "command line" else []
+    if form == "environment":
+        env["PROFILE"] = "tiny"
+    flags, rules = planned_rules(env, *arguments)
+    assert "-j3" in flags.split()
+    run = str(tmp_path / "runs" / "tiny")
+    keys = ("gru", "lstm", "nlstm")
+    for key in keys:
+        for stage in ("eval.json", "context.json", "export.json"):
+            prerequisites = rules[f"{run}/{key}/{stage}"]
+            assert "|" not in prerequisites
+            assert [p for p in prerequisites if p.endswith("model.pt")] == [f"{run}/{key}/model.pt"]
+    assert not [p for p in rules[f"{run}/baseline.json"] if p.endswith("model.pt") or p == "|"]
+    assert not [t for t, prerequisites in rules.items() if t.startswith(run) and "|" in prerequisites]
+    flags, _ = planned_rules(isolated_env(tmp_path), "PROFILE=paper-shapes")
+    assert not [flag for flag in flags.split() if flag.startswith("-j")]
