@@ -28,6 +28,8 @@ from build.render.svg import BASELINE, MODEL_COLOURS
 from build.run_files import decode_lower_triangle, write_if_changed
 from build.text import normalise
 
+BAR = 300  # the autocomplete snapshot's probability track: a probability of 1 fills it
+
 
 def connectivity_panels(
     passage: dict,
@@ -223,8 +225,9 @@ def autocomplete_snapshot(figure: Figure, inputs: Inputs) -> str:
         strongest = svg.rgb(colour(1.0))
         for k in range(5):
             y += 20
-            width = 300 * float(probs[k]) / max(float(probs[0]), 1e-9)
+            width = BAR * float(probs[k])  # absolute, as the page draws it: 100% fills the track
             parts.append(svg.text(4, y, words[ids[k]], 13, svg.INK))
+            parts.append(f'<rect x="140" y="{y - 11:.1f}" width="{BAR}" height="12" fill="{svg.GRID}"/>')
             parts.append(
                 f'<rect x="140" y="{y - 11:.1f}" width="{width:.1f}" height="12" fill="{strongest}"/>'
             )
