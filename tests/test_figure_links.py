@@ -53,3 +53,49 @@ def test_copy_link_carries_every_state_the_figure_shows(chromium, tiny_site: Pat
         page.wait_for_selector(f"#{anchor} .figure-body[data-state=ready]")
         assert page.evaluate(PRESSED, anchor) == changed, link
         assert not log.problems(), log.problems()
+
+
+SETTLED = """() => Array.from(document.querySelectorAll('figure[data-figure] > .figure-body'))
+    .every(b => ['ready', 'error'].includes(b.dataset.state) || b.closest('figure').matches(
+        '[data-figure=autocomplete], [data-figure=owntext]'))"""
+
+
+def _lands_on(page, anchor: str) -> float:
+    """Where figure `anchor`'s top is in the window once every figure has drawn (and a moment more)."""
+    page.wait_for_function(SETTLED, timeout=60_000)
+    page.wait_for_timeout(1500)
+    return page.evaluate(f"document.getElementById('{anchor}').getBoundingClientRect().top")
+
+
+@pytest.mark.parametrize("mode", ["http", "file"])
+@pytest.mark.parametrize("fragment", ["lookback", "lookback?scale=linear", "accuracy?counting=original"])
+def test_a_linked_figure_is_where_the_page_lands_once_it_has_drawn(
+    chromium, tiny_site: Path, mode: str, fragment: str
+) -> None:
+    anchor = fragment.split("?")[0]
+
+    def visit(url: str) -> None:
+        with open_page(chromium, url, width=1280, height=800) as (page, log):
+            top = _lands_on(page, anchor)
+            assert -2 <= top <= 40, (url, top)
+            assert not log.problems(), log.problems()
+
+    if mode == "file":
+        visit((tiny_site / "index.html").as_uri() + "#" + fragment)
+    else:
+        with serve(tiny_site) as origin:
+            visit(f"{origin}/index.html#{fragment}")
+
+
+def test_a_fragment_set_after_load_is_honoured(chromium, tiny_site: Path) -> None:
+    with open_page(chromium, (tiny_site / "index.html").as_uri()) as (page, log):
+        page.wait_for_function(SETTLED, timeout=60_000)
+        assert page.get_attribute('#accuracy button[data-value="original"]', "aria-pressed") == "false"
+        page.evaluate("location.hash = 'accuracy?counting=original&models=gru'")
+        page.wait_for_selector('#accuracy button[data-value="original"][aria-pressed="true"]')
+        assert page.get_attribute('#accuracy button[data-model="lstm"]', "aria-pressed") == "false"
+        assert -2 <= _lands_on(page, "accuracy") <= 40
+        page.evaluate("location.hash = 'lookback?scale=linear'")
+        page.wait_for_selector('#lookback .figure-body[data-scale="linear"]')
+        assert -2 <= _lands_on(page, "lookback") <= 40
+        assert not log.problems(), log.problems()
