@@ -95,7 +95,7 @@ KINDS: dict[str, FigureKind] = {
         FigureKind(
             "units",
             (),
-            f"{SNAPSHOTS}:units_snapshot",
+            "build.render.unit_snapshots:units_snapshot",
             describe="Diagrams of the recurrent units",
         ),
         FigureKind(
