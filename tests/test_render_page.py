@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from build.render import site_assets
+from build.render import provenance, site_assets
 from build.render.figures import FIGURE_KINDS
 from build.run_files import ARTICLE_DIR as ARTICLE
 from tests.render_helpers import FIXTURES, build_site, fixture_json, plain, table_row, with_models
@@ -170,3 +170,35 @@ def test_every_figure_has_a_page_of_its_own_made_by_the_same_render(tiny_site: P
         assert '<base href="../">' in alone and 'id="memo-manifest"' in alone
         assert f'<a href="index.html#{anchor}" target="_top">' in alone  # back to the page
         assert alone.count("<figure ") == 1
+
+
+@pytest.mark.parametrize("repository", ["https://github.com/ada/memorization", None])
+def test_the_editions_identity_fills_the_byline_citation_and_reproduce_box(
+    repository: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Authors and repository come from pyproject.toml; a build without a repository says so once."""
+    monkeypatch.setattr(
+        provenance, "edition", lambda: provenance.Edition(("Ada Lovelace", "Alan Turing"), repository)
+    )
+    page = build_site(tmp_path, monkeypatch, *fixture_json()).read_text()
+    authors = re.findall(r'<meta name="citation_author" content="([^"]+)"', page)
+    assert authors == ["Andreas Madsen", "Ada Lovelace", "Alan Turing"]
+    assert "Andreas Madsen (original article); Ada Lovelace and Alan Turing (this edition)" in page
+    bibtex = re.search(r"@misc\{memorization_rnns_edition,.*?\n\}", page, re.S)[0]
+    assert "author = {{Ada Lovelace} and {Alan Turing}}" in bibtex
+    box = re.search(r'<section class="reproduce".*?</section>', page, re.S)[0]
+    assert "this repository" not in page and "<this" not in page
+    if repository:
+        assert f"url    = {{{repository}}}" in bibtex and f"git clone {repository} memorization-rnns" in box
+        assert f'open an issue in <a href="{repository}">' in page
+    else:
+        assert "url " not in bibtex and "git clone" not in box and "git checkout" in box
+        assert page.count("does not know where its code is published") == 1
+
+
+def test_the_article_branches_only_where_a_profile_changes_it() -> None:
+    """Findings are claims, not branches: the article keeps its Jinja statements under 80 and writes no
+    list joins by hand (`each` and `and_join` do them)."""
+    text = (ARTICLE / "index.md").read_text()
+    assert len(re.findall(r"\{%", text)) <= 80
+    assert "loop.revindex" not in text and "loop.last" not in text

@@ -45,8 +45,15 @@ def render(profile: profiles.Profile, strict: bool = False) -> Path:
     claims.record(article.claims, site)
     claims.report(article.claims, strict)
     title = article.meta.get("title", "Visualizing memorization in RNNs")
-    # `Repository:` and `URL:` in the article's metadata win; otherwise the git remote and its Pages site.
-    repository = article.meta.get("repository") or provenance.repository_url()
+    # The edition's authors and repository come from pyproject.toml (the repository else from the git
+    # remote); `URL:` in the article's metadata wins over the repository's Pages site.
+    if "repository" in article.meta:
+        raise ValueError(
+            f"{profiles.relative_to_root(ARTICLE_DIR / 'index.md')}: the `Repository:` line belongs in "
+            "pyproject.toml, as [project.urls] Repository, the one place the edition's identity is set"
+        )
+    edition = provenance.edition()
+    repository = edition.repository
     site_url = article.meta.get("url") or provenance.pages_url(repository)
     site_url = site_url and site_url.rstrip("/") + "/"
     preview = None
@@ -70,7 +77,8 @@ def render(profile: profiles.Profile, strict: bool = False) -> Path:
         repository=repository,
         site_url=site_url,
         preview=preview and (site_url or "") + preview,
-        citation_authors=provenance.citation_authors(article.meta.get("authors", "")),
+        edition_authors=edition.authors,
+        citation_authors=[*provenance.citation_authors(article.meta.get("authors", "")), *edition.authors],
         reproduce=provenance.reproduce_commands(profile, repository, manifest.get("commit")),
     )
     target = site / "index.html"
