@@ -106,3 +106,12 @@ def test_a_file_names_a_model_only_for_a_figure_of_one_model(
         page.click(f"#{anchor} .memo-download-svg")
     expected = "-".join(part for part in (anchor, model, run) if part) + ".svg"
     assert download.value.suggested_filename == expected
+
+
+def test_the_citation_under_an_export_fits_its_width(page) -> None:
+    for anchor in ("accuracy", "passage-grammar"):
+        root = exported(page, anchor)
+        width = float(root.get("width"))
+        footer = [t.text for t in root.findall(f"{SVG}text") if t.get("font-size") == "10"]
+        assert len(footer) >= 3 and any(f"#{anchor}" in line for line in footer), footer
+        assert all(len(line) * 5.5 <= width for line in footer), (width, footer)

@@ -337,7 +337,20 @@
     height += key.height;
     var page = getComputedStyle(document.body);
     var background = visibleColour(page.backgroundColor) ? page.backgroundColor : "#ffffff";
-    var footer = citationLines(figure).map(function (line, i) {
+    // the citation under the figure, each line wrapped to the figure's width (10 px text, about 5.5 px a
+    // character) at a space, or in a link after a "/" or before its "#", "?" or "&"
+    var most = Math.max(20, Math.floor(width / 5.5));
+    var lines = [];
+    citationLines(figure).forEach(function (line) {
+      while (line.length > most) {
+        var cut = Math.max(line.lastIndexOf(" ", most), line.lastIndexOf("/", most - 1) + 1, line.lastIndexOf("#", most), line.lastIndexOf("?", most), line.lastIndexOf("&", most));
+        if (cut <= 0) cut = most;
+        lines.push(line.slice(0, cut));
+        line = line.slice(cut).replace(/^ /, "");
+      }
+      lines.push(line);
+    });
+    var footer = lines.map(function (line, i) {
       return (
         '<text x="0" y="' + (height + 16 + 13 * i) + '" font-family="sans-serif" font-size="10" fill="' + page.color + '">' +
         escapeXml(line) + "</text>"
