@@ -122,7 +122,7 @@ KINDS: dict[str, FigureKind] = {
             (VOCAB,),
             f"{SNAPSHOTS}:owntext_snapshot",
             live=True,
-            describe="Live connectivity of your own text",
+            describe="Live connectivity of a text of your own",
         ),
         FigureKind(
             "lookback",
