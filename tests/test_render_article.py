@@ -291,7 +291,7 @@ def test_the_articles_sentences_are_true_of_each_setting(
     # the share at index 28: the original's and ours, each model's own number
     listed = lambda values: ", ".join(values[:-1]) + " and " + values[-1]  # noqa: E731
     order_names = [("gru", "GRU"), ("lstm", "LSTM"), ("nlstm", "Nested LSTM")]
-    theirs_listed = listed([f"{100 * theirs[k]:.0f}% for the {n}" for k, n in order_names])
+    theirs_listed = listed([f"{100 * theirs[k]:.0f}% for its {n}" for k, n in order_names])
     ours_listed = listed([f"{100 * shares[k]:.0f}% for the {n}" for k, n in order_names])
     assert f"For the original's published models it is {theirs_listed}; for ours it is {ours_listed}." in text
     assert "learned late" not in text  # a reason the build never measured

@@ -50,6 +50,15 @@
   Memo.timeTicks = timeTicks; // a time axis: its ticks and their labels
   Memo.formatDuration = seconds;
 
+  /** Seconds in the words of the page's text (build/render/template.py duration): 42 s, 6 min 12 s, 6 h 15 min. */
+  function duration(v) {
+    var s = Math.round(v);
+    if (s < 60) return s + " s";
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + " min " + (s % 60) + " s";
+    return Math.floor(m / 60) + " h " + (m % 60) + " min";
+  }
+
   function count(v) {
     if (v >= 1000) return Math.round(v).toLocaleString("en");
     return String(Math.round(v * 100) / 100);
@@ -219,12 +228,21 @@
         body.setAttribute("data-series", String(series.length));
         body.setAttribute("data-x", state.x);
         body.setAttribute("data-log", String(state.log));
-        var text = "Our models (solid) train for " + lastX(function (k) { return curves[k]; }) + ".";
+        // The counts and times the page's text gives: the manifest's steps and training time per model,
+        // the original's recipe and reported time (published.json), in the same words.
+        var described = ((Memo.manifest || {}).models || []).filter(function (m) { return curves[m.key]; });
+        var text = described.length
+          ? "Our models (solid) train for " + Memo.andJoin(described.map(function (m) {
+              return count(m.steps) + " mini-batches in " + duration(m.training_seconds) + " (" + m.name + ")";
+            })) + "."
+          : "Our models (solid) train for " + lastX(function (k) { return curves[k]; }) + ".";
         if (published) {
+          var recipe = loaded[1].recipe || {};
           text +=
             " The original’s (dashed; published data of A. Madsen, Distill 2019, MIT licence) were trained and " +
             "validated on text8 for " +
-            lastX(function (k) { return published[k] && published[k].train; }) +
+            (recipe.steps ? count(recipe.steps) + " mini-batches" : lastX(function (k) { return published[k] && published[k].train; })) +
+            (loaded[1].training_seconds ? ", about " + duration(loaded[1].training_seconds) + " each," : "") +
             " on a GPU, with larger models and mini-batches: compare the shapes, not the values.";
         }
         note.textContent = text;
