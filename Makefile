@@ -202,14 +202,16 @@ $(shell mkdir -p '$(RUN)' && { [ -e '$(RUN_MODELS)' ] || { echo '$(KEYS)' > '$(R
 endif
 
 $(SITE)/data/manifest.json: $(SITE_RUN) $(ARTICLE) $(EXPORTS) $(RUN)/results.json $(wildcard article/reference/*) \
-		build/fences.py build/passages.py build/precompute.py build/connectivity.py build/figure_data.py
+		build/fences.py build/passages.py build/precompute.py build/connectivity.py build/figure_data.py \
+		build/figure_kinds.py build/site_layout.py
 	$(PY) -m build.precompute $(STAGE)
 	@touch $@  # newer than site/.run even when nothing in it changed
 
 # The page: Markdown + templates -> site/index.html, scripts and vendored onnxruntime-web (reads files
 # only; trains and exports nothing). Everything only the page uses lives in build/render/.
 $(SITE)/index.html: $(SITE_RUN) $(ARTICLE) article/references.bib $(STATIC) $(SITE)/data/manifest.json \
-		$(wildcard build/render/*) build/fences.py build/passages.py build/text.py
+		$(wildcard build/render/*) build/fences.py build/passages.py build/text.py build/figure_kinds.py \
+		build/site_layout.py
 	$(PY) -m build.render $(STAGE)$(if $(filter-out 0,$(STRICT)), --strict)
 	@touch $@
 
