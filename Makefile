@@ -64,6 +64,22 @@ UNIT_SOURCES := build/model.py build/init.py build/alphabet.py build/units/__ini
 EXPORTS := $(foreach m,$(KEYS),$(RUN)/$(m)/export.json)
 SITE := $(or $(MEMORIZATION_SITE),site)
 
+# One build at a time in a site and in a run folder: a goal that may write either locks both
+# (<site>/.lock, <run>/.lock) for as long as this Make runs, and a second build is refused at once with a
+# line naming the first (build/build_lock.py). Makes started by this one (retrain, preview) share its
+# locks through MEMORIZATION_BUILD_OWNER. A plan (make -n, make -q) changes nothing and locks nothing.
+UNLOCKED_GOALS := help lint test install constraints bench bench-browser
+PLANNING := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
+ifneq ($(if $(MAKECMDGOALS),$(filter-out $(UNLOCKED_GOALS),$(MAKECMDGOALS)),article),)
+ifeq ($(PLANNING),)
+LOCKED_BY := $(shell $(PYTHON) -m build.build_lock take --owner $$PPID '$(SITE)/.lock' '$(RUN)/.lock')
+ifneq ($(.SHELLSTATUS),0)
+$(error $(or $(LOCKED_BY),cannot lock $(SITE) and $(RUN): $(PYTHON) -m build.build_lock failed))
+endif
+export MEMORIZATION_BUILD_OWNER := $(LOCKED_BY)
+endif
+endif
+
 article: $(SITE)/index.html
 	@echo "article: profile $(PROFILE)$(if $(CORPUS), on $(CORPUS)) -> $(SITE)/index.html ($(RUN)/results.json)"
 	@$(PY) -c "import json, sys; r = json.load(open('$(RUN)/results.json')); b = r['baseline']; \
@@ -140,21 +156,13 @@ $(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/training_state.py bu
 	$(PY) -m build.train $(STAGE) --model $*$(if $(TRAIN_FLAGS), $(TRAIN_FLAGS))$(if \
 		$(filter-out 1,$(TRAIN_JOBS)), --progress lines)
 
-# When the models train side by side (TRAIN_JOBS > 1, one line of progress each), only they do: every
-# other stage of the run waits for all of them, then the stages run one after another in this order,
-# each on every core (order-only prerequisites, which make nothing out of date).
-TRAINED := $(foreach m,$(KEYS),$(RUN)/$(m)/model.pt)
+# When the models train side by side (TRAIN_JOBS > 1: one CPU thread per process, which every stage that
+# runs a model keeps, build/cpu.py), Make runs that many jobs at once: a model's evaluation, context and
+# export start as soon as its own training ends, on the core it freed, while the others still train, and
+# the baseline as soon as the dataset is there. Each stage's numbers stay those of its thread count,
+# whatever runs beside it.
 ifneq ($(TRAIN_JOBS),1)
 MAKEFLAGS += -j$(TRAIN_JOBS)
-ONE_AT_A_TIME := $(RUN)/baseline.json \
-	$(foreach m,$(KEYS),$(RUN)/$(m)/eval.json $(RUN)/$(m)/context.json $(RUN)/$(m)/export.json) \
-	$(RUN)/results.json $(SITE)/data/manifest.json $(SITE)/index.html
-$(RUN)/baseline.json: | $(TRAINED)
-define after
-$(if $(word 2,$1),$(word 2,$1): | $(firstword $1)
-$(call after,$(wordlist 2,$(words $1),$1)))
-endef
-$(eval $(call after,$(ONE_AT_A_TIME)))
 endif
 
 $(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py build/connectivity.py \
@@ -183,21 +191,27 @@ SITE_RUN := $(SITE)/.run
 # than results.json, which is redone for the new list. A run without it (made by the stages' Python API)
 # gets one dated 1970, so its up-to-date results stay up to date.
 RUN_MODELS := $(RUN)/.models
+# A site whose manifest names another run (a build of another run stopped half-way) gets the file
+# rewritten too, so that it is remade from this run.
 ifneq ($(if $(MAKECMDGOALS),$(filter-out clean clean-runs distclean help lint test install,$(MAKECMDGOALS)),article),)
-$(shell mkdir -p '$(SITE)' && { [ "$$(cat '$(SITE_RUN)' 2>/dev/null)" = '$(RUN)' ] || echo '$(RUN)' > '$(SITE_RUN)'; })
+$(shell mkdir -p '$(SITE)' && { [ "$$(cat '$(SITE_RUN)' 2>/dev/null)" = '$(RUN)' ] && \
+	$(PYTHON) -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])).get("run") != sys.argv[2])' \
+		'$(SITE)/data/manifest.json' '$(notdir $(RUN))' 2>/dev/null || echo '$(RUN)' > '$(SITE_RUN)'; })
 $(shell mkdir -p '$(RUN)' && { [ -e '$(RUN_MODELS)' ] || { echo '$(KEYS)' > '$(RUN_MODELS)' && touch -d @0 '$(RUN_MODELS)'; }; \
 	[ "$$(cat '$(RUN_MODELS)')" = '$(KEYS)' ] || echo '$(KEYS)' > '$(RUN_MODELS)'; })
 endif
 
 $(SITE)/data/manifest.json: $(SITE_RUN) $(ARTICLE) $(EXPORTS) $(RUN)/results.json $(wildcard article/reference/*) \
-		build/fences.py build/passages.py build/precompute.py build/connectivity.py build/figure_data.py
+		build/fences.py build/passages.py build/precompute.py build/connectivity.py build/figure_data.py \
+		build/figure_kinds.py build/site_layout.py
 	$(PY) -m build.precompute $(STAGE)
 	@touch $@  # newer than site/.run even when nothing in it changed
 
 # The page: Markdown + templates -> site/index.html, scripts and vendored onnxruntime-web (reads files
 # only; trains and exports nothing). Everything only the page uses lives in build/render/.
 $(SITE)/index.html: $(SITE_RUN) $(ARTICLE) article/references.bib $(STATIC) $(SITE)/data/manifest.json \
-		$(wildcard build/render/*) build/fences.py build/passages.py build/text.py
+		$(wildcard build/render/*) build/fences.py build/passages.py build/text.py build/figure_kinds.py \
+		build/site_layout.py
 	$(PY) -m build.render $(STAGE)$(if $(filter-out 0,$(STRICT)), --strict)
 	@touch $@
 

@@ -306,7 +306,7 @@ def pipeline_profile(dry_run: bool, steps: int | None, observations: int):
 def run_pipeline(profile, device, stages: list[dict[str, Any]]) -> None:
     """Every stage of `make article` in Make's order, in this process, each timed (stops at a failure).
     Training takes the fused implementation, CUDA's default, also in the dry run (where the Nested LSTM
-    then runs its reference loop: interpreted kernels would take minutes a step)."""
+    then runs its plain PyTorch layer: interpreted kernels would take minutes a step)."""
     import torch
 
     from build import dataset, results, run_files, train

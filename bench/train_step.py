@@ -5,8 +5,12 @@ Fused is the same step with the output layer and its cross entropy fused in chun
 `Model.loss(fused=True)`: never all [N, V] logits at once; the training default on CUDA). The baseline,
 written out below, is the plain textbook PyTorch step: logits at every position, then cross entropy with
 ignore_index. Kernels is fused with the unit's Triton time step too (the Nested LSTM's,
-build/kernels/nlstm.py; CUDA only, the other columns run its loop over `step`). All run in this process
-on the same batch, and the table prints the ratios of the baseline to each (above 1: faster).
+build/kernels/nlstm.py; CUDA only, the other columns run its plain PyTorch layer). Loop is ours with
+the unit's sequence computed by the reference loop over `step` (RecurrentUnit.forward), for a unit whose
+own layer is plain PyTorch (the Nested LSTM: its layer computes the input's share of the gates for all
+steps before the loop; the GRU and the LSTM use torch's own layers, not timed so); loop / ours says how
+much its layer saves. All run in this process on the same batch, and the table prints the ratios of the
+baseline to each (above 1: faster).
 
     python bench/train_step.py                  # the small profile (CPU default)
     python bench/train_step.py --profile paper  # the original's shapes (meant for a GPU)
@@ -15,6 +19,7 @@ on the same batch, and the table prints the ratios of the baseline to each (abov
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
@@ -31,6 +36,7 @@ from build.model import (
     pick_device,  # noqa: E402
 )
 from build.training_state import describe_device  # noqa: E402
+from build.units import RecurrentUnit  # noqa: E402
 
 
 def plain_step(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -108,29 +114,42 @@ def main() -> None:
         print(f"kernels: the Triton time steps are CUDA-only, not timed on {device.type}")
     print(
         "| unit | units x layers | plain PyTorch ms/step | ours ms/step | ratio | fused ms/step | ratio "
-        "| kernels ms/step | ratio |"
+        "| kernels ms/step | ratio | loop over step ms/step | loop / ours |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    steps = (("plain", plain_step), ("ours", our_step), ("fused", fused_step), ("kernels", fused_step))
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    steps = (
+        ("plain", plain_step),
+        ("ours", our_step),
+        ("fused", fused_step),
+        ("kernels", fused_step),
+        ("loop", our_step),
+    )
     for config in profile.models:
         times = {}
         for name, step in steps:
             torch.manual_seed(profile.train_seed)
             model = Model.for_profile(profile, config.key).to(device)
             has_kernels = hasattr(model.rnn, "fused")  # a unit with a Triton step (build/kernels/)
-            if name == "kernels" and not (has_kernels and device.type == "cuda"):
+            if name in ("kernels", "loop") and not has_kernels:
+                continue
+            if name == "kernels" and device.type != "cuda":
                 continue
             if has_kernels:  # explicit: the unit's own default would pick the kernels on CUDA
                 model.rnn.fused = name == "kernels"
+            if name == "loop":
+                model.rnn.forward = functools.partial(RecurrentUnit.forward, model.rnn)
             times[name] = time_steps(step, model, chars, targets, args.repeats, device)
         if "kernels" in times:
             kernels = f"{times['kernels'] * 1e3:.1f} | {times['plain'] / times['kernels']:.2f}"
         else:  # this unit has no kernels (cuDNN is its fast layer), or they were not run off CUDA
             kernels = "CUDA-only | -" if has_kernels else "- | -"
+        loop = (
+            f"{times['loop'] * 1e3:.1f} | {times['loop'] / times['ours']:.2f}" if "loop" in times else "- | -"
+        )
         print(
             f"| {config.name} | {config.units} x {config.layers} | {times['plain'] * 1e3:.1f} | "
             f"{times['ours'] * 1e3:.1f} | {times['plain'] / times['ours']:.2f} | "
-            f"{times['fused'] * 1e3:.1f} | {times['plain'] / times['fused']:.2f} | {kernels} |",
+            f"{times['fused'] * 1e3:.1f} | {times['plain'] / times['fused']:.2f} | {kernels} | {loop} |",
             flush=True,
         )
 

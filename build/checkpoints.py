@@ -79,6 +79,7 @@ def load_trained(profile: Profile, key: str, device: torch.device | None = None)
             "corpus": profile.corpus,
             "model": dataclasses.asdict(profile.model(key)),
             "dataset": dataset_key(profile),
+            "flush_denormal": profile.flush_denormal,
         },
     )
     model = Model.for_profile(profile, key)

@@ -37,11 +37,8 @@ BROWN_SHA256 = "fff7183b24bef4355699a70c0f2e56ddb2037f387f9377e5f063842bef0d3d02
 BROWN_FILES = re.compile(r"c[a-r]\d\d")
 
 
-
 class CorpusError(RuntimeError):
     """A corpus is missing, truncated or corrupt; the message says which file and what to do."""
-
-
 
 
 # --- text8 -------------------------------------------------------------------------------------------

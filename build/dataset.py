@@ -81,6 +81,8 @@ class Dataset:
 
 
 TRAIN_RATIO, VALID_RATIO = 0.9, 0.05  # the original's split, computed with the same float products
+
+
 def vocabulary_cutoff(words: list[str], size: int) -> tuple[list[str], dict]:
     """The `size` most frequent words as the original chose them, and the tie at the cut-off.
 

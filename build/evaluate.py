@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from build import cpu, profiles
 from build import dataset as dataset_stage
-from build import profiles
 from build.alphabet import EOS, UNKNOWN
 from build.checkpoints import CheckpointError, load_trained
 from build.connectivity import published_agreement
@@ -277,7 +277,8 @@ def main() -> None:
             write_json(evaluate_baseline(data, observations=profile.eval_observations), target)
         else:
             target = model_dir(profile, args.model) / EVALUATION
-            write_json(evaluate_trained(profile, args.model, pick_device()), target)
+            with cpu.settings(profile):
+                write_json(evaluate_trained(profile, args.model, pick_device()), target)
     except (CheckpointError, FileNotFoundError, KeyError, ValueError) as error:
         sys.exit(f"error: {error}")
     summary = json.loads(target.read_text())

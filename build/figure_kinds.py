@@ -95,7 +95,7 @@ KINDS: dict[str, FigureKind] = {
         FigureKind(
             "units",
             (),
-            f"{SNAPSHOTS}:units_snapshot",
+            "build.render.unit_snapshots:units_snapshot",
             describe="Diagrams of the recurrent units",
         ),
         FigureKind(
@@ -122,7 +122,7 @@ KINDS: dict[str, FigureKind] = {
             (VOCAB,),
             f"{SNAPSHOTS}:owntext_snapshot",
             live=True,
-            describe="Live connectivity of your own text",
+            describe="Live connectivity of a text of your own",
         ),
         FigureKind(
             "lookback",

@@ -32,8 +32,8 @@ import time
 import numpy as np
 import torch
 
+from build import cpu, profiles
 from build import dataset as dataset_stage
-from build import profiles
 from build.alphabet import EOS, UNKNOWN
 from build.checkpoints import CheckpointError, load_trained
 from build.dataset import Dataset
@@ -277,7 +277,8 @@ def main() -> None:
     target = model_dir(profile, args.model) / CONTEXT
     try:
         started = time.perf_counter()
-        context = measure_trained(profile, args.model, pick_device())
+        with cpu.settings(profile):
+            context = measure_trained(profile, args.model, pick_device())
     except (CheckpointError, FileNotFoundError, KeyError, ValueError) as error:
         sys.exit(f"error: {error}")
     write_json(context, target)

@@ -26,8 +26,8 @@ import onnx
 import onnxruntime
 import torch
 
+from build import cpu, figure_kinds, profiles, site_layout
 from build import dataset as dataset_stage
-from build import figure_kinds, profiles, site_layout
 from build import passages as passage_stage
 from build.checkpoints import CheckpointError, load_trained, trained_summary
 from build.connectivity import connectivity, passage_targets
@@ -148,6 +148,7 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
         "corpus_sha256": data.stats["corpus_sha256"],
         "dataset": data.key,
         "seeds": {"dataset": profile.seed, "training": profile.train_seed},
+        "cpu": {"flush_denormal": profile.flush_denormal, "threads": profile.train_threads},
         "commit": git_commit(),
         "versions": {**versions(), "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
         "vocab": site_layout.VOCAB,
@@ -243,7 +244,8 @@ def main() -> None:
     profiles.add_arguments(parser)
     profile = profiles.from_arguments(parser.parse_args())
     try:
-        manifest = precompute(profile)
+        with cpu.settings(profile):
+            manifest = precompute(profile)
     except (passage_stage.PassageError, CheckpointError, FileNotFoundError) as error:
         sys.exit(f"error: {error}")
     print(

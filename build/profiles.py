@@ -65,6 +65,9 @@ class Profile:
     # more steps per second than one model at a time on both (bench/RESULTS.md). Float sums depend on
     # the thread count, so a run is reproducible for a fixed count, which this setting fixes.
     train_threads: int | None = None
+    # Subnormal floats flushed to zero on the CPU in every stage (build/cpu.py): a trained Nested LSTM's
+    # gate products fall into that range, which some CPUs compute many times slower.
+    flush_denormal: bool = True
     max_length: int = 200
     seed: int = SEED
     train_seed: int = 1  # initial weights and batch order

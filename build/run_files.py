@@ -48,13 +48,15 @@ CONTEXT = "context.json"  # lookback, per model: how far back it looks over the 
 BASELINE, RESULTS = "baseline.json", "results.json"  # evaluate, per run
 EXPORT_REPORT = "export.json"  # export, per model
 # Training settings that older checkpoints and run records lack, with the value their training had: a
-# constant learning rate, no clipping, PyTorch's own thread count. Such a run still resumes under them.
+# constant learning rate, no clipping, PyTorch's own thread count, subnormal floats kept. Such a run still
+# resumes under them; one whose setting differs from the profile's is refused, naming the setting.
 IDENTITY_DEFAULTS = {
     "lr_schedule": "constant",
     "warmup_steps": 0,
     "min_learning_rate": 0.0,
     "clip_norm": None,
     "train_threads": None,
+    "flush_denormal": False,
 }
 
 # Profile settings that only stages after training read (the context measurement's size): a run

@@ -22,4 +22,3 @@ def normalise(text: str) -> str:
     text = text.translate(_ASCII_LOWER)
     text = _DIGIT.sub(lambda m: f" {DIGIT_WORDS[int(m.group())]} ", text)
     return _NOT_LETTER.sub(" ", text).strip()
-

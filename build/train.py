@@ -1,6 +1,7 @@
 """Stage 3, training: Adam on mini-batches of observations, checkpoints, resume, and a loss CSV.
 
-Deterministic for a given thread count (the profile may fix it: `train_threads`): the initial weights
+Deterministic for a given thread count (the profile may fix it: `train_threads`; build/cpu.py applies it
+with the profile's flush of subnormal floats): the initial weights
 come from the profile's train seed, and the batch and the learning rate of step s are functions of s alone
 (a seeded permutation per epoch; the profile's schedule), so a run resumed from a checkpoint ends with the
 same weights as one that was never interrupted. Writes, per model, in <run>/<model>/:
@@ -43,7 +44,7 @@ from typing import Any, TextIO
 import numpy as np
 import torch
 
-from build import profiles, units
+from build import cpu, profiles, units
 from build.checkpoints import CheckpointError
 from build.dataset import Dataset
 from build.model import Model, pick_device
@@ -191,18 +192,6 @@ def validate_if_due(run: Run) -> str:
     return run.last_valid
 
 
-@contextlib.contextmanager
-def cpu_threads(count: int | None) -> Iterator[None]:
-    """PyTorch's CPU threads set to `count` for the block (None: left as they are)."""
-    before = torch.get_num_threads()
-    if count:
-        torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def train(
     profile: Profile,
     key: str,
@@ -220,7 +209,7 @@ def train(
     side share a terminal), False for neither. `yes` trains on a CPU however long the estimate.
     """
     device = device or pick_device()
-    with cpu_threads(profile.train_threads):
+    with cpu.settings(profile):
         run = setup(profile, key, device, implementation)
         if not resume(run, implementation):
             return run.final_path  # model.pt already holds the last step

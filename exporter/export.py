@@ -16,7 +16,7 @@ from pathlib import Path
 
 import onnx
 
-from build import dataset, profiles
+from build import cpu, dataset, profiles
 from build.checkpoints import CheckpointError, load_trained
 from build.run_files import EXPORT_REPORT, model_dir, replace_bytes, write_json
 from exporter import web
@@ -106,7 +106,9 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     args = parser.parse_args()
     try:
-        report = export(profiles.from_arguments(args), args.model)
+        profile = profiles.from_arguments(args)
+        with cpu.settings(profile):
+            report = export(profile, args.model)
     except (CheckpointError, FileNotFoundError, KeyError) as error:
         sys.exit(f"error: {error}")
     sizes = ", ".join(

@@ -109,3 +109,46 @@ def test_no_hover_guide_shows_before_a_hover(page) -> None:
     )
     assert shown == 1
     page.mouse.move(0, 0)
+
+
+def test_the_autocomplete_bars_are_absolute_like_the_passages(page) -> None:
+    """A suggestion's bar fills its track by its probability (20% a fifth), not by its share of the top
+    suggestion's, as the passage's top three do."""
+    page.locator("#autocomplete").scroll_into_view_if_needed()
+    page.wait_for_selector(
+        "#autocomplete .figure-body[data-state=ready] li[data-probability]", timeout=60_000
+    )
+    for selector in (
+        "#autocomplete li[data-probability]",
+        "#passage-grammar ol.memo-top3 li[data-probability]",
+    ):
+        bars = page.eval_on_selector_all(
+            selector,
+            """ls => ls.map(l => {
+                const bar = l.querySelector('.memo-bar'), fill = bar.firstElementChild;
+                return [+l.dataset.probability, fill.getBoundingClientRect().width / bar.clientWidth];
+            })""",
+        )
+        assert bars, selector
+        for probability, filled in bars:
+            assert abs(filled - probability) < 0.02, (selector, bars)
+
+
+def test_the_autocomplete_snapshot_draws_absolute_bars(tiny_site: Path) -> None:
+    from xml.etree import ElementTree
+
+    root = ElementTree.parse(tiny_site / "snapshots" / "autocomplete.svg").getroot()
+    svg = "{http://www.w3.org/2000/svg}"
+    shown = [
+        float(t.text.rstrip("%")) / 100
+        for t in root.iter(f"{svg}text")
+        if re.fullmatch(r"[\d.]+%", t.text or "")
+    ]
+    fills = [
+        float(r.get("width"))
+        for r in root.iter(f"{svg}rect")
+        if r.get("x") == "140" and r.get("fill") != "#dddddd"
+    ]
+    assert len(shown) == len(fills) == 5
+    for probability, width in zip(shown, fills, strict=True):
+        assert abs(width / 300 - probability) < 0.002, (shown, fills)

@@ -119,8 +119,8 @@ def test_unit_forward_with_kernels_equals_reference_loop(layers: int) -> None:
     torch.testing.assert_close(unit(x)[0], RecurrentUnit.forward(unit, x)[0], atol=1e-5, rtol=0)
 
 
-def test_the_reference_loop_is_the_default_off_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`fused=None` uses the kernels on CUDA tensors only; `fused=False` never."""
+def test_the_plain_layer_is_the_default_off_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fused=None` uses the kernels on CUDA tensors only; `fused=False` never (plain PyTorch instead)."""
     unit = random_unit(3, 8, 1, seed=3)
     x = torch.randn(2, 3, 3, device=DEVICE)
     calls = []

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from build import profiles
+from build import build_lock, profiles
 from tests.train_helpers import copy_runs_and_cache
 
 
@@ -32,7 +36,7 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
     # MAKELEVEL too: under `make test` it would make these builds print "Entering/Leaving directory" lines.
     for name in ("PROFILE", "CORPUS", "MODEL", "MODELS", "STEPS", "UNITS", "LR", "SEED"):
         env.pop(name, None)
-    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", build_lock.OWNER_VARIABLE):
         env.pop(name, None)
     return env
 
@@ -154,6 +158,16 @@ def test_a_site_always_holds_the_run_make_names(tiny_built: Path, tmp_path: Path
     assert make("-q", str(tmp_path / "site" / "index.html"), "PROFILE=tiny", env=other).returncode == 0
     assert "build.precompute" in make("-n", "article", "PROFILE=tiny", env=env).stdout  # and back again
 
+    # A site whose page and data are another run's while site/.run names this one (two builds that ran at
+    # once before builds locked the site left one so) is remade from this run, not refused for ever.
+    rebuilt = make("article", "PROFILE=tiny", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    manifest = tmp_path / "site" / "data" / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"run": "tiny"', '"run": "paper-shapes"', 1))
+    assert (tmp_path / "site" / ".run").read_text().strip() == str(tmp_path / "runs" / "tiny")
+    planned = make("-n", "article", "PROFILE=tiny", env=env).stdout
+    assert "build.precompute" in planned and "build.render" in planned and "build.train" not in planned
+
 
 @pytest.mark.parametrize(
     ("arguments", "message"),
@@ -233,3 +247,95 @@ def test_the_build_installs_without_test_tools_under_the_constraints(tmp_path: P
     assert "[dev]" not in make("-n", "-W", "pyproject.toml", "article", env=env).stdout
     tests = make("-n", "-W", "pyproject.toml", "test", env=env).stdout
     assert "--constraint constraints.txt --build-constraint constraints.txt -e '.[dev]'" in tests
+
+
+def test_two_builds_at_once_never_share_a_site_or_a_run(tmp_path: Path) -> None:
+    """A second build into the site or the run of one that is running stops at once with one line naming
+    the first (its pid and command) and the lock; a Make started inside the first shares its locks; and
+    the first, killed, leaves no lock behind. The first build waits in its first stage (a python that
+    waits for a file) for as long as the test needs."""
+    env = isolated_env(tmp_path)
+    gate, slow = tmp_path / "go", tmp_path / "slow-python"
+    slow.write_text(
+        f"#!/bin/sh\nwhile [ ! -e '{gate}' ]; do sleep 0.1; done\nexec '{sys.executable}' \"$@\"\n"
+    )
+    slow.chmod(0o755)
+    command = ["make", "article", "PROFILE=tiny", f"PY={slow}"]
+    first = subprocess.Popen(command, cwd=profiles.ROOT, env=env, text=True, start_new_session=True)
+    site_lock, run_lock = tmp_path / "site" / ".lock", tmp_path / "runs" / "tiny" / ".lock"
+    try:
+        deadline = time.monotonic() + 60
+        while build_lock.holder_of(run_lock).get("pid") != first.pid:
+            assert first.poll() is None and time.monotonic() < deadline, "the first build never locked"
+            time.sleep(0.1)
+        named = f"error: another build (pid {first.pid}: {' '.join(command)}) is using"
+        other_site = {**env, "MEMORIZATION_SITE": str(tmp_path / "other-site")}
+        for arguments, environment, lock in (
+            (["PROFILE=tiny"], env, site_lock),
+            (["PROFILE=paper-shapes"], env, site_lock),  # another run, the same site
+            (["PROFILE=tiny"], other_site, run_lock),  # another site, the same run
+        ):
+            second = make("article", *arguments, env=environment)
+            lines = [line for line in second.stderr.splitlines() if line.strip()]
+            assert second.returncode != 0 and len(lines) == 1, second.stderr
+            assert named in lines[0] and f"(lock {lock})" in lines[0], lines[0]
+            assert "build." not in second.stdout  # no stage ran
+        assert not (tmp_path / "runs" / "paper-shapes").exists()
+        inside = make(
+            "article", "PROFILE=tiny", "PY=false", env={**env, build_lock.OWNER_VARIABLE: str(first.pid)}
+        )
+        assert "another build" not in inside.stderr and "build.dataset" in inside.stdout, inside.stderr
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    deadline = time.monotonic() + 20
+    while not all(map(lock_is_free, (site_lock, run_lock))):
+        assert time.monotonic() < deadline, "a killed build left its lock behind"
+        time.sleep(0.1)
+
+
+def lock_is_free(path: Path) -> bool:
+    descriptor = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+
+
+def planned_rules(env: dict[str, str], *arguments: str) -> tuple[str, dict[str, list[str]]]:
+    """Make's flags and its rules (target -> prerequisites, order-only ones after a "|") for `article`,
+    from its printed database (make -p -n: nothing runs)."""
+    database = make("-p", "-n", "article", *arguments, env=env).stdout
+    flags = re.search(r"^MAKEFLAGS = (.*)$", database, re.M)[1]
+    rules = {}
+    for target, prerequisites in re.findall(r"^([^#\s:=][^:=]*): ([^=\n]*)$", database, re.M):
+        rules.setdefault(target, []).extend(prerequisites.split())
+    return flags, rules
+
+
+@pytest.mark.parametrize("form", ["command line", "environment"])
+def test_each_models_later_stages_wait_for_its_own_training_alone(tmp_path: Path, form: str) -> None:
+    """With the models trained side by side (one thread each), Make runs as many jobs as models and a
+    model's evaluation, context and export depend on its own training alone, so they start when it ends
+    while the others still train; nothing waits for every training. With a profile that trains one model
+    at a time on every core (paper-shapes), one job."""
+    env = isolated_env(tmp_path)
+    arguments = ["PROFILE=tiny"] if form == "command line" else []
+    if form == "environment":
+        env["PROFILE"] = "tiny"
+    flags, rules = planned_rules(env, *arguments)
+    assert "-j3" in flags.split()
+    run = str(tmp_path / "runs" / "tiny")
+    keys = ("gru", "lstm", "nlstm")
+    for key in keys:
+        for stage in ("eval.json", "context.json", "export.json"):
+            prerequisites = rules[f"{run}/{key}/{stage}"]
+            assert "|" not in prerequisites
+            assert [p for p in prerequisites if p.endswith("model.pt")] == [f"{run}/{key}/model.pt"]
+    assert not [p for p in rules[f"{run}/baseline.json"] if p.endswith("model.pt") or p == "|"]
+    assert not [t for t, prerequisites in rules.items() if t.startswith(run) and "|" in prerequisites]
+    flags, _ = planned_rules(isolated_env(tmp_path), "PROFILE=paper-shapes")
+    assert not [flag for flag in flags.split() if flag.startswith("-j")]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from build import checkpoints, dataset, profiles, run_files, train, training_state
+from build import checkpoints, cpu, dataset, profiles, run_files, train, training_state
 from build.checkpoints import CheckpointError
 from build.profiles import ModelConfig
 from build.units import UnitError
@@ -100,7 +100,7 @@ def test_setup_resume_loop_finish_are_what_train_runs(tiny_run: Path, isolated) 
         if step == 6:
             raise Interrupt
 
-    with train.cpu_threads(profile.train_threads):
+    with cpu.settings(profile):
         run = training_state.setup(profile, "gru", CPU, None)
         assert training_state.resume(run, None) and run.step == 0
         with pytest.raises(Interrupt):
@@ -170,8 +170,9 @@ def test_a_scheduled_clipped_run_is_repeatable_and_resumes_to_the_same_weights(i
 
 def test_a_run_from_before_schedules_resumes_as_a_constant_rate(isolated, capsys) -> None:
     """Checkpoints and run records written before the schedule settings existed lack them: they were made
-    with a constant rate, no clipping and PyTorch's threads, and resume under exactly those settings."""
-    profile = dataclasses.replace(profiles.load("tiny"), train_threads=None)
+    with a constant rate, no clipping, PyTorch's threads and subnormals kept, and resume under exactly
+    those settings."""
+    profile = dataclasses.replace(profiles.load("tiny"), train_threads=None, flush_denormal=False)
     record = run_files.claim_run_dir(profile)
     dataset.prepare(profile)
 
@@ -187,6 +188,29 @@ def test_a_run_from_before_schedules_resumes_as_a_constant_rate(isolated, capsys
     assert run_files.claim_run_dir(profile) == record
     train.train(profile, "gru", CPU, progress=False)
     assert f"resuming from {checkpoint} at step 4" in capsys.readouterr().out
+
+
+def test_a_checkpoint_made_without_the_flush_is_refused_naming_it(isolated) -> None:
+    """A model trained with subnormal floats kept (older checkpoints lack the field) is neither resumed
+    nor evaluated by a profile that flushes them: one line names the file, the setting and what to do."""
+    kept = dataclasses.replace(profiles.load("tiny"), flush_denormal=False, steps=4)
+    dataset.prepare(kept)
+    train.train(kept, "gru", CPU, progress=False)
+    path = kept.run_dir / "gru" / "checkpoint.pt"
+    payload = torch.load(path, weights_only=True)
+    assert payload["identity"]["flush_denormal"] is False
+    del payload["identity"]["flush_denormal"]
+    torch.save(payload, path)
+    flushing = dataclasses.replace(kept, flush_denormal=True)
+    with pytest.raises(CheckpointError) as refused:
+        train.train(flushing, "gru", CPU, progress=False)
+    message = str(refused.value)
+    assert message.startswith(
+        f"{path}: made with flush_denormal = False, but this run has flush_denormal = True"
+    )
+    assert f"delete {path.parent} to train this model from scratch" in message and "\n" not in message
+    with pytest.raises(CheckpointError, match="model.pt: made with flush_denormal = False"):
+        checkpoints.load_trained(flushing, "gru")
 
 
 def test_resume_after_kill_ends_with_the_same_weights(isolated) -> None:

@@ -16,7 +16,7 @@ from build.profiles import ModelConfig
 from build.units import RecurrentUnit, UnitError, check, unit_class, unit_file
 
 
-@pytest.mark.parametrize("name", ["gru", "lstm"])
+@pytest.mark.parametrize("name", ["gru", "lstm", "nlstm"])
 @pytest.mark.parametrize("layers", [1, 2])
 def test_fast_layer_equals_step_wise_cell(name: str, layers: int) -> None:
     torch.manual_seed(0)
@@ -39,6 +39,26 @@ def test_fast_layer_gradients_equal_step_wise_cell() -> None:
         (fast,) = torch.autograd.grad(unit(x)[0].square().sum(), x)
         (slow,) = torch.autograd.grad(RecurrentUnit.forward(unit, x)[0].square().sum(), x)
         torch.testing.assert_close(fast, slow, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_nested_lstm_layer_gradients_equal_the_loop_over_step(layers: int) -> None:
+    """The Nested LSTM's CPU layer (the input's share of the gates for all steps before the loop) gives
+    the gradients of the loop over `step` for the input, the initial state and every parameter, under a
+    loss of the outputs and the final state, and under one of the outputs alone."""
+    torch.manual_seed(2 + layers)
+    unit = unit_class("nlstm")(5, 7, layers)
+    assert unit.fused is None  # on the CPU: the plain PyTorch layer
+    x = torch.randn(3, 13, 5, requires_grad=True)
+    state = torch.randn(3, unit.state_size, requires_grad=True)
+    inputs = [x, state, *unit.parameters()]
+    names = ["x", "state", *(name for name, _ in unit.named_parameters())]
+    readout = torch.randn(3, 13, 7)
+    for loss in (lambda out, end: out.square().sum() + end.sum(), lambda out, _: (out * readout).sum()):
+        fast = torch.autograd.grad(loss(*unit(x, state)), inputs)
+        slow = torch.autograd.grad(loss(*RecurrentUnit.forward(unit, x, state)), inputs)
+        for name, f, s in zip(names, fast, slow, strict=True):
+            torch.testing.assert_close(f, s, atol=1e-5, rtol=1e-5, msg=name)
 
 
 def test_lstm_forget_bias_starts_at_one() -> None:

@@ -92,16 +92,17 @@ def describe(figure: Figure) -> str:
     options = figure.options
     if figure.passage is not None:
         passage = figure.passage
+        opening = passage.text.strip()[:60].rsplit(" ", 1)[0]
         detail = (
             f" “{passage.id}”, at output index {passage.position}, for the models "
-            f"{', '.join(passage.models)}; the text begins “{passage.text.strip()[:60]}”"
+            f"{', '.join(passage.models)}; the text begins “{opening} …”"
         )
     elif figure.kind == "hero":
         passage_id = options.get("passage", figure_kinds.DEFAULT_PASSAGE)
         detail = f" “{passage_id}”, for the model {options.get('model') or 'listed first'}"
     elif "text" in options:
-        model = f", model {options['model']}" if "model" in options else ""
-        detail = f" on the text “{options['text']}”{model}"
+        model = f" (model {options['model']})" if "model" in options else ""
+        detail = f", starting from the text “{options['text']}”{model}"
     elif "unit" in options:
         detail = f", the {options['unit']} unit first"
     else:

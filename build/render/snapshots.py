@@ -4,10 +4,12 @@ readers without JavaScript (the page shows it inside <noscript>, so a reader wit
     site/snapshots/<anchor>.svg
 
 Passages and the hero: the text on cells shaded by connectivity at the figure's first position, in the
-page's colours (the ramp of og_image.py, which tests hold to the page's script); charts (accuracy,
-curves, lookback, vanishing): their lines on plain axes; the live figures (autocomplete, own text): their
-first result, computed by the page's own graphs in onnxruntime, and that they are live when scripts run;
-the units: the models and their units.
+page's colours (the ramp of og_image.py, which tests hold to the page's script), broken into lines between
+words, a passage with the original's published panels under ours as the page adds them; charts
+(accuracy, curves, vanishing, and the lookback's three panels): their lines on plain axes; the live
+figures (autocomplete, own text): their first result, computed by the page's own graphs in onnxruntime,
+and that they are live when scripts run; the units: each unit's diagram (build/render/unit_snapshots.py).
+Which function draws which kind is build/figure_kinds.py's to say.
 """
 
 from __future__ import annotations
@@ -28,40 +30,51 @@ from build.render.svg import BASELINE, MODEL_COLOURS
 from build.run_files import decode_lower_triangle, write_if_changed
 from build.text import normalise
 
+BAR = 300  # the autocomplete snapshot's probability track: a probability of 1 fills it
 
-def connectivity_panels(
-    passage: dict,
-    keys: list[str],
-    names: dict[str, str],
-    words: list[str],
-    position: int,
-    title: str,
-    length: int | None = None,
-) -> str:
-    """Each model's connectivity over the passage (its first `length` characters) at `position`."""
-    text = passage["text"][: length or len(passage["text"])]
+
+def connectivity_panels(panels: list[tuple[str, np.ndarray]], text: str, position: int, title: str) -> str:
+    """Panels (heading, connectivity row) over `text` at `position`, one under another."""
     parts, y = [], 16.0
-    for key in keys:
-        data = passage["models"][key]
-        row = decode_lower_triangle(data["connectivity"])[position]
-        guesses = ", ".join(
-            f"{words[i]} {p:.0%}"
-            for i, p in zip(data["top_ids"][position], data["top_probs"][position], strict=False)
-        )
-        parts.append(
-            svg.text(
-                4,
-                y,
-                f"{names.get(key, key)}: output at index {position}; top guesses {guesses}",
-                12,
-                svg.INK,
-                font_weight="bold",
-            )
-        )
+    for heading, row in panels:
+        parts.append(svg.text(4, y, heading, 12, svg.INK, font_weight="bold"))
         drawn, y = svg.shaded_text(text, row, position, y + 6)
         parts += drawn
         y += 22
     return svg.document(parts, y, title)
+
+
+def our_panel(passage: dict, key: str, name: str, words: list[str], position: int) -> tuple[str, np.ndarray]:
+    """Our model `key`'s panel of a passage file: its top guesses at `position` and its row there."""
+    data = passage["models"][key]
+    guesses = ", ".join(
+        f"{words[i]} {p:.0%}"
+        for i, p in zip(data["top_ids"][position], data["top_probs"][position], strict=False)
+    )
+    row = decode_lower_triangle(data["connectivity"])[position]
+    return f"{name}: output at index {position}; top guesses {guesses}", row
+
+
+def published_panels(
+    published: dict, text: str, keys: list[str], position: int
+) -> list[tuple[str, np.ndarray]]:
+    """The original's panels of the same passage (its published P1 data, when `text` is that passage),
+    for the models `keys` it has, as the page adds them under ours."""
+    reference = published.get("passage") or {}
+    if reference.get("text") != text:
+        return []
+    panels = []
+    for key, data in reference["models"].items():
+        if keys and key not in keys:
+            continue
+        guesses = ", ".join(
+            f"{w} {p:.0%}"
+            for w, p in zip(data["top_words"][position], data["top_probs"][position], strict=False)
+        )
+        row = decode_lower_triangle(data["connectivity"])[position]
+        heading = f"{data['name']} (the original's, text8, published): top guesses {guesses}"
+        panels.append((heading, row))
+    return panels
 
 
 @dataclass
@@ -138,30 +151,55 @@ def accuracy_snapshot(figure: Figure, inputs: Inputs) -> str:
 
 
 def lookback_snapshot(figure: Figure, inputs: Inputs) -> str:
-    """The share of connectivity before the current word by letters read."""
+    """The page's three panels: the share of connectivity before the current word by letters read, and
+    the mean connectivity by distance back at 0 and at 3+ letters read, on the page's log scale."""
     results = {m["key"]: m for m in inputs.data(figure_kinds.RESULTS.url)["models"]}
     names, colours = inputs.names, inputs.colours
     groups = ("0", "1", "2", "3", "4", "5+")
-    series = [
+    keys = [k for k in inputs.keys if "context" in results.get(k, {}).get("test", {})]
+    context = {k: results[k]["test"]["context"] for k in keys}
+    shares = [
         {
             "label": names.get(k, k),
             "colour": colours[k],
-            "points": [
-                (i, results[k]["test"]["context"]["share_before_word"][g]["mean"])
-                for i, g in enumerate(groups)
-            ],
+            "points": [(i, context[k]["share_before_word"][g]["mean"]) for i, g in enumerate(groups)],
         }
-        for k in inputs.keys
+        for k in keys
     ]
-    return svg.line_chart(
-        series,
+    parts, y = svg.chart(
+        shares,
         "letters of the word already read",
         "share before the word",
-        describe(figure),
+        8.0,
         (0, 1),
         x_format=lambda v: groups[min(5, round(v))],
         y_format=svg.percent,
+        heading="Share of connectivity before the current word, by letters of the word read",
     )
+    for group, said in (
+        ("0", "at the space before a word (0 letters read)"),
+        ("3+", "with 3 or more letters read"),
+    ):
+        series = [
+            {
+                "label": names.get(k, k),
+                "colour": colours[k],
+                "points": list(enumerate(context[k]["by_distance"][group])),
+            }
+            for k in keys
+        ]
+        drawn, y = svg.chart(
+            series,
+            "characters back from the output position",
+            "share of the row",
+            y + 8,
+            y_format=svg.percent_tick,
+            y_log=True,
+            heading=f"Mean connectivity by distance back, {said}",
+        )
+        parts += drawn
+    key, y = svg.legend(shares, y)
+    return svg.document(parts + key, y + 8, describe(figure))
 
 
 def generic_snapshot(figure: Figure, inputs: Inputs) -> str:
@@ -223,8 +261,9 @@ def autocomplete_snapshot(figure: Figure, inputs: Inputs) -> str:
         strongest = svg.rgb(colour(1.0))
         for k in range(5):
             y += 20
-            width = 300 * float(probs[k]) / max(float(probs[0]), 1e-9)
+            width = BAR * float(probs[k])  # absolute, as the page draws it: 100% fills the track
             parts.append(svg.text(4, y, words[ids[k]], 13, svg.INK))
+            parts.append(f'<rect x="140" y="{y - 11:.1f}" width="{BAR}" height="12" fill="{svg.GRID}"/>')
             parts.append(
                 f'<rect x="140" y="{y - 11:.1f}" width="{width:.1f}" height="12" fill="{strongest}"/>'
             )
@@ -259,39 +298,17 @@ def owntext_snapshot(figure: Figure, inputs: Inputs) -> str:
     return svg.document(parts, y + 12, describe(figure))
 
 
-def units_snapshot(figure: Figure, inputs: Inputs) -> str:
-    """The models and their units."""
-    models = inputs.manifest["models"]
-    parts = []
-    for i, m in enumerate(models):
-        parts.append(
-            svg.text(
-                4,
-                20 + 22 * i,
-                f"{m['name']}: {m['unit']} unit, {m['layers']} layer(s) of {m['units']}",
-                13,
-                MODEL_COLOURS[i % 6],
-                font_weight="bold",
-            )
-        )
-    parts.append(
-        svg.text(
-            4,
-            30 + 22 * len(models),
-            "With JavaScript on, the figure draws each unit's diagram.",
-            12,
-            svg.MUTED,
-        )
-    )
-    return svg.document(parts, 44 + 22 * len(models), describe(figure))
-
-
 def passage_snapshot(figure: Figure, inputs: Inputs) -> str:
-    """Each of the passage's models' connectivity at the passage's first position."""
+    """Each of the passage's models' connectivity at the passage's first position, and under them the
+    original's published panels when the passage is theirs."""
     passage = figure.passage
     data = inputs.data(site_layout.passage_file(passage.id))
-    shown = [k for k in passage.models if k in data["models"]]
-    return connectivity_panels(data, shown, inputs.names, inputs.words, passage.position, describe(figure))
+    names, words = inputs.names, inputs.words
+    keys = [k for k in passage.models if k in data["models"]]
+    panels = [our_panel(data, k, names.get(k, k), words, passage.position) for k in keys]
+    published = inputs.data(figure_kinds.PUBLISHED.url)
+    panels += published_panels(published, data["text"], list(passage.models), passage.position)
+    return connectivity_panels(panels, data["text"], passage.position, describe(figure))
 
 
 def hero_snapshot(figure: Figure, inputs: Inputs) -> str:
@@ -301,7 +318,8 @@ def hero_snapshot(figure: Figure, inputs: Inputs) -> str:
     length = int(figure.options.get("chars", 70))
     model = figure.options.get("model") or inputs.keys[0]
     position = links[0] if links else data["position"]
-    return connectivity_panels(data, [model], inputs.names, inputs.words, position, describe(figure), length)
+    panel = our_panel(data, model, inputs.names.get(model, model), inputs.words, position)
+    return connectivity_panels([panel], data["text"][:length], position, describe(figure))
 
 
 def draw(figure: Figure, inputs: Inputs) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 import math
+import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -42,12 +44,30 @@ def rgb(value: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*value)
 
 
+def cell_places(text: str, per_line: int = PER_LINE) -> list[tuple[int, int]]:
+    """(line, column) of each character of `text` in lines of `per_line` cells, a line breaking only
+    at a space (the space ends its line), never inside a word unless the word is longer than a line."""
+    places, line, column = [], 0, 0
+    for word in re.findall(r" |[^ ]+", text):
+        if word != " " and column > 0 and column + len(word) > per_line:
+            line, column = line + 1, 0
+        for _ in word:
+            if column >= per_line:
+                line, column = line + 1, 0
+            places.append((line, column))
+            column += 1
+    return places
+
+
 def shaded_text(text: str, row: np.ndarray, position: int, top: float) -> tuple[list[str], float]:
-    """`text` on cells shaded by `row` (up to `position`, the selected cell outlined); -> parts, bottom."""
+    """`text` on cells shaded by `row` (up to `position`, the selected cell outlined), broken into lines
+    between words as the page breaks it; -> parts, bottom."""
     largest = float(row[: position + 1].max()) if position >= 0 else 0.0
     parts = []
+    places = cell_places(text)
     for i, char in enumerate(text):
-        x, y = 4 + (i % PER_LINE) * CELL_W, top + (i // PER_LINE) * (CELL_H + 4)
+        line, column = places[i]
+        x, y = 4 + column * CELL_W, top + line * (CELL_H + 4)
         fill, ink = "#ffffff", MUTED
         if i <= position:
             shade = colour(row[i] / largest if largest > 0 else 0.0)
@@ -61,7 +81,8 @@ def shaded_text(text: str, row: np.ndarray, position: int, top: float) -> tuple[
                 f'<text x="{x + CELL_W / 2 - 0.5:.1f}" y="{y + 13:.1f}" font-size="13" text-anchor="middle" '
                 f'fill="{ink}" font-family="{MONO}">{html.escape(char)}</text>'
             )
-    return parts, top + ((len(text) - 1) // PER_LINE + 1) * (CELL_H + 4)
+    lines = places[-1][0] + 1 if places else 0
+    return parts, top + lines * (CELL_H + 4)
 
 
 def ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -73,30 +94,58 @@ def ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [round(k * step, 10) for k in range(first, int(math.floor(high / step + 1e-9)) + 1)]
 
 
-def line_chart(
+def log_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Powers of ten within [low, high], at most `most` of them (every second or third over many)."""
+    first, last = math.ceil(math.log10(low) - 1e-9), math.floor(math.log10(high) + 1e-9)
+    every = max(1, math.ceil((last - first + 1) / most))
+    return [10.0**e for e in range(last, first - 1, -every)][::-1]
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def percent_tick(v: float) -> str:
+    """A share as the page's log axes label it: 1%, 0.01%, 0.001%, then 10⁻⁵% (js/lib/70-chart.js)."""
+    p = v * 100
+    if p >= 0.001:
+        return f"{float(f'{p:.3g}'):g}%"
+    return f"10{str(round(math.log10(p))).translate(SUPERSCRIPT)}%"
+
+
+def chart(
     series: list[dict],
     x_label: str,
     y_label: str,
-    title: str,
+    top: float,
     y_range: tuple[float, float] | None = None,
-    x_format=lambda v: f"{v:g}",
-    y_format=lambda v: f"{v:g}",
-) -> str:
-    """Lines [{label, colour, points: [(x, y)], dash}] on axes with ticks, and a legend under them."""
-    points = [(x, y) for s in series for x, y in s["points"] if y is not None]
+    x_format: Callable[[float], str] = lambda v: f"{v:g}",
+    y_format: Callable[[float], str] = lambda v: f"{v:g}",
+    y_log: bool = False,
+    heading: str | None = None,
+) -> tuple[list[str], float]:
+    """Lines [{label, colour, points: [(x, y)], dash}] on axes with ticks, from `top` (under `heading`,
+    if given); a log y axis draws only positive values; -> parts, bottom."""
+    parts = []
+    if heading:
+        parts.append(text(4, top + 14, heading, 13, INK, font_weight="bold"))
+        top += 24
+    points = [(x, y) for s in series for x, y in s["points"] if y is not None and (y > 0 or not y_log)]
     x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
     y0, y1 = y_range or (min(p[1] for p in points), max(p[1] for p in points))
+    if y_log:
+        y0, y1 = 10 ** math.floor(math.log10(y0) + 1e-9), max(y1, y0 * 10)
     x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
-    left, top, plot_w, plot_h = 56.0, 12.0, WIDTH - 76.0, 260.0
+    left, plot_w, plot_h = 64.0, WIDTH - 84.0, 240.0
 
     def sx(v: float) -> float:
         return left + (v - x0) / (x1 - x0) * plot_w
 
     def sy(v: float) -> float:
+        if y_log:
+            return top + (1 - (math.log10(v) - math.log10(y0)) / (math.log10(y1) - math.log10(y0))) * plot_h
         return top + (1 - (v - y0) / (y1 - y0)) * plot_h
 
-    parts = []
-    for yv in ticks(y0, y1):
+    for yv in log_ticks(y0, y1) if y_log else ticks(y0, y1):
         parts.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{sy(yv):.1f}" y2="{sy(yv):.1f}" stroke="{GRID}"/>'
         )
@@ -108,25 +157,24 @@ def line_chart(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{MUTED}"/>'
     )
     parts.append(text(left + plot_w / 2, top + plot_h + 34, x_label, 12, INK, text_anchor="middle"))
+    middle = top + plot_h / 2
     parts.append(
-        text(
-            14,
-            top + plot_h / 2,
-            y_label,
-            12,
-            INK,
-            text_anchor="middle",
-            transform=f"rotate(-90 14 {top + plot_h / 2:.1f})",
-        )
+        text(12, middle, y_label, 12, INK, text_anchor="middle", transform=f"rotate(-90 12 {middle:.1f})")
     )
     for s in series:
-        drawn = [(x, y) for x, y in s["points"] if y is not None]
+        drawn = [(x, y) for x, y in s["points"] if y is not None and (y > 0 or not y_log)]
         if len(drawn) < 2:
             continue
         path = " ".join(f"{sx(x):.1f},{sy(min(max(y, y0), y1)):.1f}" for x, y in drawn)
         dash = f' stroke-dasharray="{s["dash"]}"' if s.get("dash") else ""
         parts.append(f'<polyline points="{path}" fill="none" stroke="{s["colour"]}" stroke-width="2"{dash}/>')
-    y = top + plot_h + 56
+    return parts, top + plot_h + 44
+
+
+def legend(series: list[dict], top: float) -> tuple[list[str], float]:
+    """A swatch and the label of each series, three to a row; -> parts, bottom."""
+    parts = []
+    y = top + 12
     for i, s in enumerate(series):
         x = 8 + (i % 3) * 250
         row_y = y + (i // 3) * 18
@@ -136,7 +184,22 @@ def line_chart(
             f'stroke-width="2"{dash}/>'
         )
         parts.append(text(x + 28, row_y, s["label"], 11, INK))
-    return document(parts, y + ((len(series) - 1) // 3 + 1) * 18 + 8, title)
+    return parts, y + ((len(series) - 1) // 3 + 1) * 18
+
+
+def line_chart(
+    series: list[dict],
+    x_label: str,
+    y_label: str,
+    title: str,
+    y_range: tuple[float, float] | None = None,
+    x_format: Callable[[float], str] = lambda v: f"{v:g}",
+    y_format: Callable[[float], str] = lambda v: f"{v:g}",
+) -> str:
+    """One chart and its legend, as a document titled `title`."""
+    parts, bottom = chart(series, x_label, y_label, 12.0, y_range, x_format, y_format)
+    key, bottom = legend(series, bottom)
+    return document(parts + key, bottom + 8, title)
 
 
 def percent(v: float) -> str:

@@ -25,7 +25,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from build import cpu
 from build.profiles import relative_to_root
+
+# Every process that runs a model imports this package: subnormal floats are flushed to zero in all of
+# them (build/cpu.py says why), before any unit computes anything.
+cpu.flush_denormal()
 
 CHECK_INPUT_SIZE = 3  # features of the made-up input `check` feeds a unit (any width would do)
 CHECK_BATCH, CHECK_STEPS = 2, 3

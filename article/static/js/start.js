@@ -20,18 +20,55 @@
           }
         );
     ready.then(Memo.startFigures).then(showLinkedFigure);
+    window.addEventListener("hashchange", followFragment);
   }
 
-  /** A page opened at a link to a figure's state (#autocomplete?text=...) shows that figure: no element
-   * has that id, so the browser does not scroll there by itself. */
+  var SETTLE_MS = 15000; // how long a linked figure is kept in place while the page above it settles
+  var settling = null; // the figure being kept in place, and how to stop
+
+  /** Keeps `figure` at the top of the window while what is above it still changes size (the figures
+   * draw after their data load, after the load event too): it lands there again at each change, until
+   * the reader scrolls, clicks or types, or SETTLE_MS pass. */
+  function keepInView(figure) {
+    if (settling) settling.stop();
+    var observer = window.ResizeObserver ? new ResizeObserver(land) : null;
+    var events = ["wheel", "touchstart", "keydown", "mousedown"];
+    var timer = setTimeout(stop, SETTLE_MS);
+    function land() {
+      figure.scrollIntoView({ block: "start" });
+    }
+    function stop() {
+      if (observer) observer.disconnect();
+      clearTimeout(timer);
+      events.forEach(function (name) {
+        window.removeEventListener(name, stop, true);
+      });
+      window.removeEventListener("load", land);
+      if (settling && settling.figure === figure) settling = null;
+    }
+    events.forEach(function (name) {
+      window.addEventListener(name, stop, { capture: true, passive: true });
+    });
+    window.addEventListener("load", land);
+    if (observer) observer.observe(document.body);
+    settling = { figure: figure, stop: stop };
+    land();
+  }
+
+  /** A page opened at a link to a figure (#lookback, #autocomplete?text=...) shows that figure once the
+   * figures above it have their final size: the browser scrolls there only once, early. */
   function showLinkedFigure() {
     var figure = Memo.linkedFigure();
-    if (!figure || location.hash.slice(1) === figure.id) return;
-    figure.scrollIntoView({ block: "start" });
-    // the figures above it draw and change height while the page loads: land on it again when it has
-    window.addEventListener("load", function () {
-      figure.scrollIntoView({ block: "start" });
-    });
+    if (figure) keepInView(figure);
+  }
+
+  /** A fragment set after the page loaded (an in-page link, the reader editing the address): a figure
+   * it gives state to is drawn again in that state; either way the figure is shown. */
+  function followFragment() {
+    var figure = Memo.linkedFigure();
+    if (!figure) return;
+    if (location.hash.indexOf("?") >= 0) figure = Memo.restartFigure(figure);
+    keepInView(figure);
   }
 
   // Links into passage figures: <a href="#passage-ID?position=POS" data-select="POS"> -> memo:select on

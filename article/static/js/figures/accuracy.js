@@ -61,15 +61,36 @@
         return maxN;
       }
 
-      var state = { models: {}, ks: { top1: true, top2: true, top3: true }, baseline: true, published: true };
-      // A link to this figure (#accuracy?counting=original) opens it with that counting.
-      var linked = Memo.linkedState(figure, { counting: Memo.linkChoice(hasOriginal ? ["ours", "original"] : ["ours"]) });
-      state.counting = linked.counting || "ours";
-      Memo.keepState(figure, function () {
-        return { counting: state.counting };
+      var keys = models.map(function (m) {
+        return m.key;
       });
-      models.forEach(function (m) {
-        state.models[m.key] = true;
+      var K_KEYS = KS.map(function (k) {
+        return k.key;
+      });
+      var REFERENCES = ["baseline", "published"];
+      // A link to this figure (#accuracy?counting=original&models=gru,lstm&k=top1&show=baseline) opens
+      // it with that counting, those models, those top-k curves and those references.
+      var linked = Memo.linkedState(figure, {
+        counting: Memo.linkChoice(hasOriginal ? ["ours", "original"] : ["ours"]),
+        models: Memo.linkSubset(keys),
+        k: Memo.linkSubset(K_KEYS),
+        show: Memo.linkSubset(REFERENCES),
+      });
+      var shown = Memo.subsetState(linked.show, REFERENCES);
+      var state = {
+        counting: linked.counting || "ours",
+        models: Memo.subsetState(linked.models, keys),
+        ks: Memo.subsetState(linked.k, K_KEYS),
+        baseline: shown.baseline,
+        published: shown.published,
+      };
+      Memo.keepState(figure, function () {
+        return {
+          counting: state.counting,
+          models: Memo.subsetParam(state.models, keys),
+          k: Memo.subsetParam(state.ks, K_KEYS),
+          show: Memo.subsetParam(state, REFERENCES),
+        };
       });
 
       body.textContent = "";
@@ -77,10 +98,15 @@
       var controls = Memo.element("div", "memo-controls");
       body.appendChild(controls);
       controls.appendChild(
-        Chart.modelToggles(models, function (key, on) {
-          state.models[key] = on;
-          draw();
-        })
+        Chart.modelToggles(
+          models,
+          function (key, on) {
+            state.models[key] = on;
+            draw();
+            Memo.saveState(figure);
+          },
+          state.models
+        )
       );
 
       var kRow = Memo.toggleRow("top-k accuracy", "top-k accuracy:");
@@ -88,6 +114,7 @@
         var b = Chart.toggle(Chart.swatchLabel(k.label, "memo-baseline", k.dash), state.ks[k.key], function (on) {
           state.ks[k.key] = on;
           draw();
+          Memo.saveState(figure);
         });
         b.setAttribute("data-k", k.key);
         kRow.appendChild(b);
@@ -118,6 +145,7 @@
         var b = Chart.toggle(Chart.swatchLabel(text, "memo-baseline", null, swatchOptions), state[name], function (on) {
           state[name] = on;
           draw();
+          Memo.saveState(figure);
         });
         b.setAttribute("data-series", name);
         b.title = title;

@@ -247,7 +247,8 @@
         if (isSpecial(word)) name.classList.add("memo-special");
         var bar = element("span", "memo-bar");
         var fill = element("span", "memo-fill");
-        fill.style.width = (100 * p / largest).toFixed(1) + "%";
+        // the bar's length is the probability itself, as the passage's top three show it: 20% fills a fifth
+        fill.style.width = Math.max(0, Math.min(100, 100 * p)).toFixed(1) + "%";
         fill.style.background = Memo.colour(p / largest);
         bar.appendChild(fill);
         item.appendChild(name);

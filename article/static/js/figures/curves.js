@@ -74,16 +74,33 @@
       var published = loaded[1] && loaded[1].curves ? loaded[1].curves : null;
       var keys = Object.keys(curves);
       if (!keys.length) throw new Error(src + " holds no curves");
-      var state = { x: "step", log: false, train: true, valid: true, published: false, models: {} };
-      // A link to this figure (#curves?x=seconds&scale=log) opens it with that x-axis and scale.
-      var linked = Memo.linkedState(figure, { x: Memo.linkChoice(["step", "seconds"]), scale: Memo.linkChoice(["linear", "log"]) });
-      state.x = linked.x || state.x;
-      state.log = linked.scale === "log";
-      Memo.keepState(figure, function () {
-        return { x: state.x, scale: state.log ? "log" : "linear" };
+      var LOSSES = ["train", "valid"];
+      // A link to this figure (#curves?x=seconds&scale=log&models=gru&loss=valid&published=on) opens it
+      // with that x-axis and scale, those models, those losses, and the original's curves shown or not.
+      var linked = Memo.linkedState(figure, {
+        x: Memo.linkChoice(["step", "seconds"]),
+        scale: Memo.linkChoice(["linear", "log"]),
+        models: Memo.linkSubset(keys),
+        loss: Memo.linkSubset(LOSSES),
+        published: Memo.linkChoice(published ? ["on", "off"] : ["off"]),
       });
-      keys.forEach(function (k) {
-        state.models[k] = true;
+      var losses = Memo.subsetState(linked.loss, LOSSES);
+      var state = {
+        x: linked.x || "step",
+        log: linked.scale === "log",
+        train: losses.train,
+        valid: losses.valid,
+        published: linked.published === "on",
+        models: Memo.subsetState(linked.models, keys),
+      };
+      Memo.keepState(figure, function () {
+        return {
+          x: state.x,
+          scale: state.log ? "log" : "linear",
+          models: Memo.subsetParam(state.models, keys),
+          loss: Memo.subsetParam(state, LOSSES),
+          published: state.published ? "on" : null,
+        };
       });
 
       body.textContent = "";
@@ -111,16 +128,19 @@
           function (key, on) {
             state.models[key] = on;
             draw();
-          }
+            Memo.saveState(figure);
+          },
+          state.models
         )
       );
 
       var lossRow = Memo.toggleRow("curves", "loss:");
       /** The toggle of the training (name "train") or validation ("valid") curves: state[name]. */
       function lossToggle(name, text, swatchOptions) {
-        var b = Chart.toggle(Chart.swatchLabel(text, "memo-baseline", null, swatchOptions), true, function (on) {
+        var b = Chart.toggle(Chart.swatchLabel(text, "memo-baseline", null, swatchOptions), state[name], function (on) {
           state[name] = on;
           draw();
+          Memo.saveState(figure);
         }, "memo-" + name + "-toggle");
         lossRow.appendChild(b);
       }
@@ -128,7 +148,7 @@
       lossToggle("valid", "validation", { markers: true });
       if (published) {
         var pl = Chart.swatchLabel("the original’s published curves (text8)", "memo-baseline", PUBLISHED_DASH);
-        var pb = Chart.toggle(pl, false, function (on) {
+        var pb = Chart.toggle(pl, state.published, function (on) {
           state.published = on;
           if (on && !state.log) {
             // ours run to hundreds of steps, the original's to thousands: a log scale shows both
@@ -138,6 +158,7 @@
             });
           }
           draw();
+          Memo.saveState(figure);
         }, "memo-published-toggle");
         pb.title = "A. Madsen, Distill 2019: the original models' curves on text8 (MIT-licensed data)";
         lossRow.appendChild(pb);

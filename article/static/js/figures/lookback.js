@@ -56,14 +56,15 @@
       if (!models.length) throw new Error(src + " holds no test.context (build/lookback.py)");
       var context = models[0].test.context;
       var maxDistance = context.max_distance || (context.by_distance["0"] || []).length - 1;
-      // A link to this figure (#lookback?scale=linear) opens its distance charts on that scale.
-      var linked = Memo.linkedState(figure, { scale: Memo.linkChoice(["log", "linear"]) });
-      var state = { log: linked.scale !== "linear", models: {} };
-      Memo.keepState(figure, function () {
-        return { scale: state.log ? "log" : "linear" };
+      var keys = models.map(function (m) {
+        return m.key;
       });
-      models.forEach(function (m) {
-        state.models[m.key] = true;
+      // A link to this figure (#lookback?scale=linear&models=gru,nlstm) opens its distance charts on that
+      // scale, with those models.
+      var linked = Memo.linkedState(figure, { scale: Memo.linkChoice(["log", "linear"]), models: Memo.linkSubset(keys) });
+      var state = { log: linked.scale !== "linear", models: Memo.subsetState(linked.models, keys) };
+      Memo.keepState(figure, function () {
+        return { scale: state.log ? "log" : "linear", models: Memo.subsetParam(state.models, keys) };
       });
 
       body.textContent = "";
@@ -71,10 +72,15 @@
       var controls = Memo.element("div", "memo-controls");
       body.appendChild(controls);
       controls.appendChild(
-        Chart.modelToggles(models, function (key, on) {
-          state.models[key] = on;
-          draw();
-        })
+        Chart.modelToggles(
+          models,
+          function (key, on) {
+            state.models[key] = on;
+            draw();
+            Memo.saveState(figure);
+          },
+          state.models
+        )
       );
       controls.appendChild(
         Chart.choice(

@@ -247,11 +247,15 @@
     };
   }
 
+  /** The GRU as PyTorch computes it (build/units/gru.py): the reset gate r scales the recurrent term
+   * after its linear map, n = tanh(W_nx x + b_nx + r ⊙ (W_nh h + b_nh)); u is the update gate, as in the
+   * appendix. */
   function gru() {
     var d = Drawing(
       "0 32 600 320",
-      "GRU: the hidden state h runs along the top; the update gate z keeps a share z of the previous state and " +
-        "adds 1 − z of the candidate n, a tanh of the input and of the previous state scaled by the reset gate r."
+      "GRU: the hidden state h runs along the top; the update gate u keeps a share u of the previous state and " +
+        "adds 1 − u of the candidate n, a tanh of the input plus the reset gate r times a linear map of the " +
+        "previous state."
     );
     var yc = 60;
     var yg = 230;
@@ -263,10 +267,10 @@
     d.op(440, yc, "+");
     d.wire([[451, yc], [540, yc]]);
     d.math(546, yc + 5, "h", "t", "start");
-    d.box(170, yg, "sigma", "z");
-    d.box(280, yg, "sigma", "r");
+    d.box(170, yg, "sigma", "u");
+    d.box(300, yg, "sigma", "r");
     d.box(440, yg, "tanh", "n");
-    // z keeps z ⊙ h^{t-1}; 1 − z of the candidate
+    // u keeps u ⊙ h^{t-1}; 1 − u of the candidate
     d.wire([[170, yg - 17], [170, yc + 11]]);
     d.dot(170, 130);
     d.wire([[170, 130], [239, 130]]);
@@ -275,16 +279,18 @@
     d.op(440, 130, "×");
     d.wire([[440, yg - 17], [440, 141]]);
     d.wire([[440, 119], [440, yc + 11]]);
-    // reset: r ⊙ h^{t-1} into the candidate (crosses z's wire, drawn over it)
+    // reset: h^{t-1} through its linear map, then r ⊙ it into the candidate (crosses u's wire, over it)
     d.dot(100, yc);
     d.wire([[100, yc], [100, yb]], { arrow: false });
-    d.wire([[100, 170], [269, 170]], { halo: true });
+    d.wire([[100, 170], [200, 170]], { halo: true });
     d.dot(100, 170);
-    d.op(280, 170, "×");
-    d.wire([[280, yg - 17], [280, 181]]);
-    d.wire([[291, 170], [370, 170], [370, yg], [414, yg]]);
+    d.box(229, 170, "linear", null, { width: 56, height: 28 });
+    d.wire([[257, 170], [289, 170]]);
+    d.op(300, 170, "×");
+    d.wire([[300, yg - 17], [300, 181]]);
+    d.wire([[311, 170], [370, 170], [370, yg], [414, yg]]);
     // bus: h^{t-1} and x^t to the gates; x^t to the candidate
-    d.wire([[100, yb], [280, yb]], { arrow: false });
+    d.wire([[100, yb], [300, yb]], { arrow: false });
     d.wire([[130, 328], [130, yb]], { arrow: false });
     d.dot(130, yb);
     d.dot(130, 310);
@@ -292,17 +298,18 @@
     d.math(130, 343, "x", "t");
     d.dot(170, yb);
     d.wire([[170, yb], [170, yg + 17]]);
-    d.wire([[280, yb], [280, yg + 17]]);
+    d.wire([[300, yb], [300, yg + 17]]);
     return {
       svg: d.root,
       equations: [
-        "z = σ(W_z x^t + U_z h^{t−1} + b_z),  r = σ(W_r x^t + U_r h^{t−1} + b_r)",
-        "n = tanh(W_n x^t + r ⊙ (U_n h^{t−1} + b_n))",
-        "h^t = z ⊙ h^{t−1} + (1 − z) ⊙ n",
+        "r = σ(W_r [x^t, h^{t−1}] + b_r),  u = σ(W_u [x^t, h^{t−1}] + b_u)",
+        "n = tanh(W_{nx} x^t + b_{nx} + r ⊙ (W_{nh} h^{t−1} + b_{nh}))",
+        "h^t = (1 − u) ⊙ n + u ⊙ h^{t−1}",
       ],
       description:
-        "Gated recurrent unit (Cho et al., 2014), in PyTorch’s form: no separate memory; the update gate z " +
-        "interpolates between the previous state and the candidate n.",
+        "Gated recurrent unit (Cho et al., 2014), in PyTorch’s form: the reset gate r scales the previous " +
+        "state after its linear map; no separate memory; the update gate u interpolates between the previous " +
+        "state and the candidate n.",
     };
   }
 
@@ -321,8 +328,10 @@
     return p;
   }
 
-  // The diagrams this figure draws, by unit (the name of its file in build/units/).
+  // The diagrams this figure draws, by unit (the name of its file in build/units/); the build draws the
+  // same for readers without JavaScript (build/render/units_svg.mjs).
   var DIAGRAMS = { nlstm: nlstm, lstm: lstm, gru: gru };
+  Memo.unitDiagrams = DIAGRAMS;
 
   /** One view: the unit's diagram, equations and description, or where its equations are. */
   function view(entry) {

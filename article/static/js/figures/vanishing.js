@@ -80,6 +80,7 @@
         b.addEventListener("click", function () {
           logScale = name === "logarithmic";
           draw();
+          Memo.saveState(figure);
         });
         scaleControls.appendChild(b);
         return b;
@@ -123,6 +124,16 @@
         });
         current = best >= 0 ? best : 0;
       })();
+      // A link to this figure (#vanishing?radius=1.5&scale=log) opens it on that case and bar scale.
+      var radii = cases.map(function (c) {
+        return String(c.scale);
+      });
+      var linked = Memo.linkedState(figure, { radius: Memo.linkChoice(radii), scale: Memo.linkChoice(["linear", "log"]) });
+      if (linked.radius) current = radii.indexOf(linked.radius);
+      logScale = linked.scale === "log";
+      Memo.keepState(figure, function () {
+        return { radius: radii[current], scale: logScale ? "log" : "linear" };
+      });
 
       function y(v) {
         var f;
@@ -264,6 +275,7 @@
       function choose(i) {
         current = i;
         draw();
+        Memo.saveState(figure);
       }
       draw();
       body.setAttribute("data-state", "ready");

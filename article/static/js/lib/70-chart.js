@@ -48,8 +48,9 @@
     var hi = Math.ceil(Math.log10(b) - 1e-9);
     var mults = hi - lo <= 2 ? [1, 2, 5] : [1];
     var every = most ? Math.max(1, Math.ceil((hi - lo + 1) / most)) : 1;
+    var top = Math.floor(Math.log10(b) + 1e-9); // the largest power within the range is always ticked
     for (var e = lo; e <= hi; e++) {
-      if (mults.length === 1 && (hi - e) % every !== 0) continue;
+      if (mults.length === 1 && (((top - e) % every) + every) % every !== 0) continue;
       mults.forEach(function (m) {
         var v = m * Math.pow(10, e);
         if (v >= a * (1 - 1e-9) && v <= b * (1 + 1e-9)) ticks.push(v);

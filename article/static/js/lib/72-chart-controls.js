@@ -50,14 +50,15 @@
     return label;
   }
 
-  /** The "models:" row: a toggle per model ({key, name}, pressed at first) with its colour's swatch
-   * (Memo.colourClass; the i-th listed for a key the manifest lacks); onChange(key, pressed). */
-  function modelToggles(models, onChange) {
+  /** The "models:" row: a toggle per model ({key, name}, pressed at first unless `on` ({key: pressed},
+   * a linked state's) says otherwise) with its colour's swatch (Memo.colourClass; the i-th listed for a
+   * key the manifest lacks); onChange(key, pressed). */
+  function modelToggles(models, onChange, on) {
     var row = Memo.toggleRow("models", "models:");
     models.forEach(function (m, i) {
       var colour = Memo.colourClass(m.key, i);
-      var b = toggle(swatchLabel(m.name || m.key, colour), true, function (on) {
-        onChange(m.key, on);
+      var b = toggle(swatchLabel(m.name || m.key, colour), !on || on[m.key] !== false, function (pressed) {
+        onChange(m.key, pressed);
       });
       b.setAttribute("data-model", m.key);
       b.classList.add(colour);

@@ -13,6 +13,8 @@
  *                                  (history.replaceState, debounced, no history entry), Memo.stateLink
  *                                  (figure) is the whole link
  *   Memo.linkText(raw), Memo.linkModel(raw), Memo.linkPosition(raw, length): the common checks
+ *   Memo.linkSubset(all) reads "a,b" ("none": none of them), the keys of a row of toggles shown pressed;
+ *   Memo.subsetParam(on, all) writes it from {key: pressed} (null, left out, when all are: the default)
  */
 (function () {
   "use strict";
@@ -97,6 +99,35 @@
     return function (raw) {
       return choices.indexOf(raw) >= 0 ? raw : undefined;
     };
+  };
+
+  /** Some of the keys `all`, comma-separated, each once; "none" for none. */
+  Memo.linkSubset = function (all) {
+    return function (raw) {
+      if (raw === "none") return [];
+      var keys = String(raw).split(",");
+      var fits = keys.every(function (k, i) {
+        return all.indexOf(k) >= 0 && keys.indexOf(k) === i;
+      });
+      return fits ? keys : undefined;
+    };
+  };
+
+  Memo.subsetParam = function (on, all) {
+    var keys = all.filter(function (k) {
+      return on[k];
+    });
+    if (keys.length === all.length) return null;
+    return keys.length ? keys.join(",") : "none";
+  };
+
+  /** {key: whether `keys` (a linkSubset's value, or undefined: all) holds it} for each of `all`. */
+  Memo.subsetState = function (keys, all) {
+    var on = {};
+    all.forEach(function (k) {
+      on[k] = !keys || keys.indexOf(k) >= 0;
+    });
+    return on;
   };
 
   function encode(figure) {

@@ -2,22 +2,30 @@
  * "Download data" (and "Download CSV" where the data is a table):
  *
  *   Memo.figureSVG(figure)   a standalone SVG of the figure as it is on screen: each visible box with a
- *                            background or border a rect, each line of text a text element, each chart
- *                            (inline SVG) copied with its computed colours and fonts inline; a footer
- *                            cites the page, the figure's link and the run
+ *                            background, gradient, border or outline a rect, each line of text a text
+ *                            element (with what CSS adds before and after it: rank numbers, marks),
+ *                            each chart (inline SVG) copied with its computed colours and fonts inline;
+ *                            the controls left out and the room they took closed up, a section's pressed
+ *                            toggle kept as its heading, a key under the charts naming every line drawn,
+ *                            and a footer that cites the page, the figure's link and the run
  *   PNG                      that SVG drawn at twice the screen's resolution
  *   Memo.keepData(figure, data)  data() -> {json: value, csv: text or null} of the state shown; a figure
  *                            that keeps none gives its charts' series (70-chart.js lists them) or its state
  *   Memo.figureData(figure)  what "Download data" writes: the figure's data with the page, the link, the
  *                            run, the profile and the commit beside it
- * File names say the figure, its model and the run: owntext-gru-small.svg.
+ * File names say the figure, the model when it shows one, and the run: autocomplete-gru-small.svg,
+ * accuracy-small.svg.
  */
 (function () {
   "use strict";
 
   var Memo = window.Memo;
   var SVG_NS = "http://www.w3.org/2000/svg";
-  var SKIP = ".memo-figure-menu, .memo-controls, .memo-toggles, button, select, .visually-hidden, .memo-status:empty, .memo-tooltip, .memo-noscript, details:not([open]) > :not(summary)";
+  // a pressed toggle that shows a section (the passage's "The original's published results"): in a file
+  // it is that section's heading, not a control
+  var HEADING = "[aria-controls][aria-pressed=true]";
+  var GAP = 8; // what is left of the room a left-out control took
+  var SKIP = ".memo-figure-menu, .memo-toggles, button:not(" + HEADING + "), select, .visually-hidden, .memo-status:empty, .memo-tooltip, .memo-noscript, details:not([open]) > :not(summary)";
   var CHART_STYLES = ["fill", "fill-opacity", "stroke", "stroke-width", "stroke-dasharray", "stroke-linecap", "stroke-linejoin", "opacity", "font-size", "font-family", "font-weight", "text-anchor", "dominant-baseline"];
 
   function escapeXml(text) {
@@ -35,11 +43,11 @@
     return { run: manifest.run || "", profile: manifest.profile || "", commit: manifest.commit || "" };
   }
 
-  /** The model a file's name names: the one the figure shows (its state's, else its data-model), else
-   * the first it lists, the manifest's first (owntext-gru-small.svg). */
+  /** The model a file's name names: the one the figure shows when it shows one (its state's, else its
+   * data-model); none for a figure of several models, whose file no single model's name should label. */
   function modelOf(figure) {
     var state = figure.memoState ? figure.memoState() : {};
-    return state.model || figure.getAttribute("data-model") || (Memo.models()[0] || {}).key || "";
+    return state.model || figure.getAttribute("data-model") || "";
   }
 
   function fileName(figure, extension) {
@@ -67,8 +75,49 @@
     );
   }
 
-  /** The rects and texts of element `node` and what it holds, in the coordinates of `origin`. */
-  function drawBoxes(node, origin, out) {
+  /** A part of the file: its markup and the vertical extent it covers (for closing up left-out room). */
+  function part(markup, top, bottom) {
+    return { markup: markup, top: top, bottom: bottom };
+  }
+
+  /** What CSS's `content` of a ::before or ::after adds as text: its quoted strings, with a counter
+   * (the rank numbers of a list) read as the element's place among its siblings. */
+  function generated(node, which) {
+    var content = getComputedStyle(node, which).content;
+    if (!content || content === "none" || content === "normal") return "";
+    var place = 1;
+    for (var sibling = node.previousElementSibling; sibling; sibling = sibling.previousElementSibling) {
+      if (sibling.tagName === node.tagName) place++;
+    }
+    var text = "";
+    content.replace(/"((?:[^"\\]|\\.)*)"|counter\([^)]*\)/g, function (match, quoted) {
+      text += quoted !== undefined ? quoted.replace(/\\(.)/g, "$1") : String(place);
+      return match;
+    });
+    return text;
+  }
+
+  /** A CSS linear-gradient (as getComputedStyle gives it) as an SVG gradient, or null. */
+  function gradient(image, id) {
+    var match = /linear-gradient\((.*)\)$/.exec(image || "");
+    if (!match) return null;
+    var colours = match[1].match(/rgba?\([^)]*\)(\s+[\d.]+%)?/g) || [];
+    if (colours.length < 2) return null;
+    var vertical = /to (top|bottom)|180deg|0deg/.test(match[1].split(/rgba?\(/)[0]);
+    var stops = colours.map(function (c, i) {
+      var at = /([\d.]+)%$/.exec(c);
+      var offset = at ? at[1] : ((100 * i) / (colours.length - 1)).toFixed(1);
+      return '<stop offset="' + offset + '%" stop-color="' + c.replace(/\s+[\d.]+%$/, "") + '"/>';
+    });
+    return (
+      '<linearGradient id="' + id + '" x1="0" y1="0" x2="' + (vertical ? 0 : 1) + '" y2="' + (vertical ? 1 : 0) + '">' +
+      stops.join("") + "</linearGradient>"
+    );
+  }
+
+  /** The rects and texts of element `node` and what it holds, in the coordinates of `origin`, into
+   * `out` (parts); `skipped` collects the vertical extents of what was left out. */
+  function drawBoxes(node, origin, out, skipped) {
     if (node.nodeType === Node.TEXT_NODE) {
       var text = node.textContent;
       if (!text.trim() && text.indexOf(" ") < 0) return;
@@ -93,43 +142,155 @@
       if (line) out.push(textElement(line, style));
       return;
     }
-    if (node.nodeType !== Node.ELEMENT_NODE || node.matches(SKIP)) return;
-    var css = getComputedStyle(node);
-    if (css.display === "none" || css.visibility === "hidden" || node.hidden) return;
+    if (node.nodeType !== Node.ELEMENT_NODE) return;
     var rect = node.getBoundingClientRect();
-    if (!rect.width && !rect.height && node.tagName !== "svg") return;
-    if (node instanceof SVGSVGElement) {
-      out.push(chartCopy(node, rect, origin));
+    if (node.matches(SKIP)) {
+      if (rect.height) skipped.push([rect.top - origin.top, rect.bottom - origin.top]);
       return;
     }
+    var css = getComputedStyle(node);
+    if (css.display === "none" || css.visibility === "hidden" || node.hidden) return;
+    if (!rect.width && !rect.height && node.tagName !== "svg") return;
     var x = rect.left - origin.left;
     var y = rect.top - origin.top;
+    if (node instanceof SVGSVGElement) {
+      out.push(part(chartCopy(node, rect, origin), y, y + rect.height));
+      return;
+    }
     var radius = parseFloat(css.borderTopLeftRadius) || 0;
     var fill = visibleColour(css.backgroundColor) ? css.backgroundColor : "none";
+    var ramp = gradient(css.backgroundImage, "memo-export-gradient-" + out.length);
     var borderWidth = parseFloat(css.borderTopWidth) || 0;
     var stroke = borderWidth > 0 && css.borderTopStyle !== "none" && visibleColour(css.borderTopColor) ? css.borderTopColor : "none";
-    if (fill !== "none" || stroke !== "none") {
+    if (ramp) out.push(part("<defs>" + ramp + "</defs>", y, y));
+    if (fill !== "none" || stroke !== "none" || ramp) {
       out.push(
-        '<rect x="' + x.toFixed(1) + '" y="' + y.toFixed(1) + '" width="' + rect.width.toFixed(1) + '" height="' + rect.height.toFixed(1) +
-          '" rx="' + radius + '" fill="' + fill + '" stroke="' + stroke + '" stroke-width="' + (stroke === "none" ? 0 : borderWidth) + '"/>'
+        part(
+          '<rect x="' + x.toFixed(1) + '" y="' + y.toFixed(1) + '" width="' + rect.width.toFixed(1) + '" height="' + rect.height.toFixed(1) +
+            '" rx="' + radius + '" fill="' + (ramp ? "url(#memo-export-gradient-" + (out.length - 1) + ")" : fill) + '" stroke="' + stroke +
+            '" stroke-width="' + (stroke === "none" ? 0 : borderWidth) + '"/>',
+          y,
+          y + rect.height
+        )
       );
     }
     if (node.tagName === "TEXTAREA" || node.tagName === "INPUT") {
       out.push(
-        '<text x="' + (x + 6).toFixed(1) + '" y="' + (y + parseFloat(css.fontSize) * 1.3).toFixed(1) + '" ' + textStyle(css) + ">" +
-          escapeXml(node.value) + "</text>"
+        part(
+          '<text x="' + (x + 6).toFixed(1) + '" y="' + (y + parseFloat(css.fontSize) * 1.3).toFixed(1) + '" ' + textStyle(css) + ">" +
+            escapeXml(node.value) + "</text>",
+          y,
+          y + rect.height
+        )
       );
       return;
     }
-    for (var child = node.firstChild; child; child = child.nextSibling) drawBoxes(child, origin, out);
+    var before = generated(node, "::before");
+    if (before) {
+      var lineHeight = parseFloat(css.lineHeight) || parseFloat(css.fontSize) * 1.3;
+      out.push(textElement({ text: before, left: x, y: y, height: lineHeight }, getComputedStyle(node, "::before")));
+    }
+    for (var child = node.firstChild; child; child = child.nextSibling) drawBoxes(child, origin, out, skipped);
+    var after = generated(node, "::after");
+    if (after) {
+      out.push(textElement({ text: after, left: x + rect.width, y: y, height: rect.height }, getComputedStyle(node, "::after")));
+    }
+    var outline = parseFloat(css.outlineWidth) || 0;
+    if (outline > 0 && css.outlineStyle !== "none" && visibleColour(css.outlineColor)) {
+      var grow = (parseFloat(css.outlineOffset) || 0) + outline / 2;
+      out.push(
+        part(
+          '<rect x="' + (x - grow).toFixed(1) + '" y="' + (y - grow).toFixed(1) + '" width="' + (rect.width + 2 * grow).toFixed(1) +
+            '" height="' + (rect.height + 2 * grow).toFixed(1) + '" fill="none" stroke="' + css.outlineColor + '" stroke-width="' + outline + '"/>',
+          y,
+          y + rect.height
+        )
+      );
+    }
   }
 
   function textElement(line, style) {
     var baseline = line.y + line.height * 0.78;
-    return (
+    return part(
       '<text x="' + line.left.toFixed(1) + '" y="' + baseline.toFixed(1) + '" xml:space="preserve" ' + textStyle(style) + ">" +
-      escapeXml(line.text) + "</text>"
+        escapeXml(line.text) + "</text>",
+      line.y,
+      line.y + line.height
     );
+  }
+
+  /** The room left-out controls took: each stretch of the figure's height where nothing is drawn and a
+   * control was, as [from, to, kept] (kept: the pixels left of it, none at the top), in order. */
+  function emptyBands(parts, skipped, height) {
+    var spans = parts
+      .filter(function (p) {
+        return p.bottom > p.top;
+      })
+      .map(function (p) {
+        return [p.top, p.bottom];
+      })
+      .sort(function (a, b) {
+        return a[0] - b[0];
+      });
+    var bands = [];
+    var at = 0;
+    function empty(from, to) {
+      var control = skipped.some(function (s) {
+        return s[0] < to && s[1] > from;
+      });
+      var kept = from <= 0 ? 0 : GAP;
+      if (control && to - from > kept) bands.push([from, to, kept]);
+    }
+    spans.forEach(function (span) {
+      if (span[0] > at) empty(at, span[0]);
+      at = Math.max(at, span[1]);
+    });
+    if (height > at) empty(at, height);
+    return bands;
+  }
+
+  /** How far up something at `y` moves once the bands are closed up. */
+  function shiftAt(bands, y) {
+    var shift = 0;
+    bands.forEach(function (b) {
+      if (y >= b[1] - 0.5) shift += b[1] - b[0] - b[2];
+      else if (y > b[0]) shift += Math.max(0, y - b[0] - b[2]);
+    });
+    return shift;
+  }
+
+  /** The key of the figure's charts, as the export draws it below them: every line drawn, its colour
+   * and dash as on screen, its label; -> {markup, height} at `top`, `width` wide. */
+  function chartKey(figure, top, width) {
+    var seen = {};
+    var entries = [];
+    (figure.memoCharts || []).forEach(function (chart) {
+      if (!chart.svg || !chart.svg.isConnected || !chart.svg.getBoundingClientRect().width) return;
+      chart.series.forEach(function (s) {
+        if (seen[s.label]) return;
+        var path = chart.svg.querySelector('path[data-series="' + (window.CSS && CSS.escape ? CSS.escape(s.id) : s.id) + '"]');
+        if (!path) return;
+        seen[s.label] = true;
+        var css = getComputedStyle(path);
+        entries.push({ label: s.label, stroke: css.stroke, width: css.strokeWidth, dash: css.strokeDasharray, opacity: css.opacity, markers: s.markers });
+      });
+    });
+    if (!entries.length) return { markup: "", height: 0 };
+    var page = getComputedStyle(document.body);
+    var column = 230;
+    var columns = Math.max(1, Math.floor(width / column));
+    var rows = Math.ceil(entries.length / columns);
+    var markup = entries.map(function (e, i) {
+      var x = (i % columns) * column;
+      var y = top + 14 + Math.floor(i / columns) * 16;
+      var dash = e.dash && e.dash !== "none" ? ' stroke-dasharray="' + e.dash + '"' : "";
+      return (
+        '<line x1="' + x + '" x2="' + (x + 24) + '" y1="' + (y - 4) + '" y2="' + (y - 4) + '" stroke="' + e.stroke + '" stroke-width="' + e.width + '" opacity="' + e.opacity + '"' + dash + "/>" +
+        (e.markers ? '<circle cx="' + (x + 12) + '" cy="' + (y - 4) + '" r="2.6" fill="' + e.stroke + '"/>' : "") +
+        '<text x="' + (x + 30) + '" y="' + y + '" font-family="sans-serif" font-size="11" fill="' + page.color + '">' + escapeXml(e.label) + "</text>"
+      );
+    });
+    return { markup: '<g class="memo-export-key">' + markup.join("") + "</g>", height: 8 + rows * 16 };
   }
 
   /** An inline SVG (a chart) copied with the styles CSS gave each of its parts written into it. */
@@ -147,6 +308,7 @@
         .join(";");
       targets[i].setAttribute("style", inline);
       targets[i].removeAttribute("class");
+      if (css.visibility === "hidden") targets[i].setAttribute("visibility", "hidden");
     }
     copy.removeAttribute("class");
     copy.removeAttribute("tabindex");
@@ -162,12 +324,33 @@
     var body = figure.querySelector(".figure-body");
     var origin = body.getBoundingClientRect();
     var parts = [];
-    drawBoxes(body, origin, parts);
+    var skipped = [];
+    drawBoxes(body, origin, parts, skipped);
+    var bands = emptyBands(parts, skipped, origin.height);
     var width = Math.ceil(origin.width);
-    var height = Math.ceil(origin.height);
+    var height = Math.ceil(origin.height) - Math.round(shiftAt(bands, origin.height));
+    var drawn = parts.map(function (p) {
+      var shift = shiftAt(bands, p.top);
+      return shift > 0.05 ? '<g transform="translate(0 ' + (-shift).toFixed(1) + ')">' + p.markup + "</g>" : p.markup;
+    });
+    var key = chartKey(figure, height, width);
+    height += key.height;
     var page = getComputedStyle(document.body);
     var background = visibleColour(page.backgroundColor) ? page.backgroundColor : "#ffffff";
-    var footer = citationLines(figure).map(function (line, i) {
+    // the citation under the figure, each line wrapped to the figure's width (10 px text, about 5.5 px a
+    // character) at a space, or in a link after a "/" or before its "#", "?" or "&"
+    var most = Math.max(20, Math.floor(width / 5.5));
+    var lines = [];
+    citationLines(figure).forEach(function (line) {
+      while (line.length > most) {
+        var cut = Math.max(line.lastIndexOf(" ", most), line.lastIndexOf("/", most - 1) + 1, line.lastIndexOf("#", most), line.lastIndexOf("?", most), line.lastIndexOf("&", most));
+        if (cut <= 0) cut = most;
+        lines.push(line.slice(0, cut));
+        line = line.slice(cut).replace(/^ /, "");
+      }
+      lines.push(line);
+    });
+    var footer = lines.map(function (line, i) {
       return (
         '<text x="0" y="' + (height + 16 + 13 * i) + '" font-family="sans-serif" font-size="10" fill="' + page.color + '">' +
         escapeXml(line) + "</text>"
@@ -177,7 +360,7 @@
     return (
       '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="' + SVG_NS + '" width="' + width + '" height="' + total +
       '" viewBox="0 0 ' + width + " " + total + '">\n<title>' + escapeXml(citation(figure)) + "</title>\n" +
-      '<rect width="100%" height="100%" fill="' + background + '"/>\n' + parts.join("\n") + "\n" + footer.join("\n") + "\n</svg>\n"
+      '<rect width="100%" height="100%" fill="' + background + '"/>\n' + drawn.join("\n") + "\n" + key.markup + "\n" + footer.join("\n") + "\n</svg>\n"
     );
   };
 
