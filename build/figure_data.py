@@ -1,7 +1,8 @@
 """The data of the figures that are not passages, written by the precompute stage into site/data/.
 
     results.json     the run's results (test metrics, accuracy by letters seen, the no-context baseline)
-    curves.json      each model's training curves from its losses.csv, thinned to at most MAX_POINTS
+    curves.json      each model's training curves from its losses.csv: the training loss thinned to at
+                     most MAX_POINTS rows, every validation value kept
     published.json   the original's published results (article/reference/, MIT), compacted: P1's
                      connectivity and top-3 per model, accuracy by letters, training curves, test table,
                      and the recipe that produced them (corpus, sizes, steps, initialisation), which the
@@ -22,7 +23,7 @@ import torch
 
 from build import profiles
 from build.connectivity import distance_agreement, published_connectivity
-from build.run_files import LOSSES, REFERENCE_DIR, encode_lower_triangle
+from build.run_files import LOSSES, REFERENCE_DIR, RESULTS, encode_lower_triangle
 from build.units import unit_class
 
 MAX_POINTS = 400
@@ -74,7 +75,10 @@ def training_curves(run_dir: Path, models: tuple[profiles.ModelConfig, ...]) -> 
             rows = list(csv.DictReader(handle))
         if not rows:
             raise ValueError(f"{path}: no rows (was training interrupted before its first step?)")
-        keep = thin(len(rows))
+        # every logged validation value stays: they are few (one every 100 steps) and the thinned rows
+        # would keep only those whose steps happen to fall on the thinning's grid
+        measured = {i for i, row in enumerate(rows) if row.get("valid_loss") not in ("", None)}
+        keep = sorted(set(thin(len(rows))) | measured)
 
         def column(name: str, cast: type, keep: list[int] = keep, rows: list[dict] = rows) -> list:
             return [cast(rows[i][name]) if rows[i][name] not in ("", None) else None for i in keep]
@@ -175,3 +179,26 @@ def vanishing_gradient(
             }
         )
     return {"length": length, "units": units, "cases": cases}
+
+
+# The writers build/figure_kinds.py names for its data files: each returns a file's JSON value.
+
+
+def results_file(profile: profiles.Profile) -> dict:
+    """results.json: the run's results as build/results.py gathered them."""
+    return json.loads((profile.run_dir / RESULTS).read_text())
+
+
+def curves_file(profile: profiles.Profile) -> dict:
+    """curves.json: the run's training curves."""
+    return training_curves(profile.run_dir, profile.models)
+
+
+def published_file(profile: profiles.Profile) -> dict:
+    """published.json: the original's results (the same for every run)."""
+    return published()
+
+
+def vanishing_file(profile: profiles.Profile) -> dict:
+    """vanishing.json: the vanilla RNN's gradient (the same for every run)."""
+    return vanishing_gradient()

@@ -26,7 +26,7 @@ import onnx
 import onnxruntime
 import torch
 
-from build import cpu, figure_data, profiles
+from build import cpu, figure_kinds, profiles, site_layout
 from build import dataset as dataset_stage
 from build import passages as passage_stage
 from build.checkpoints import CheckpointError, load_trained, trained_summary
@@ -36,7 +36,6 @@ from build.profiles import Profile
 from build.run_files import (
     ARTICLE_DIR,
     EXPORT_REPORT,
-    RESULTS,
     TRAINED,
     encode_lower_triangle,
     git_commit,
@@ -104,7 +103,6 @@ def stored_hash(path: Path) -> str | None:
 def precompute(profile: Profile, article_files: list[Path] | None = None) -> dict:
     """Write site/data for `profile`; returns the manifest. Only passages whose inputs changed are redone."""
     site = site_dir()
-    data_dir = site / "data"
     files = sorted(article_files if article_files is not None else article_sources())
     keys = tuple(m.key for m in profile.models)
     passages = passage_stage.read([profiles.relative_to_root(f) for f in files], keys)
@@ -115,7 +113,7 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
 
     entries = []
     for passage in passages:
-        path = data_dir / "passages" / f"{passage.id}.json"
+        path = site_layout.under(site, site_layout.passage_file(passage.id))
         digest = passage_hash(passage, model_hashes)
         if stored_hash(path) != digest:
             write_if_changed(
@@ -126,24 +124,22 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
         entries.append(
             {
                 "id": passage.id,
-                "file": f"data/passages/{passage.id}.json",
+                "file": site_layout.passage_file(passage.id),
                 "source": passage.source,
                 "characters": len(passage.text),
                 "sha256": sha256_file(path),
             }
         )
-    for stale in (data_dir / "passages").glob("*.json"):
+    for stale in site_layout.under(site, site_layout.PASSAGES).glob("*.json"):
         if stale.stem not in {p.id for p in passages}:
             stale.unlink()
-    write_if_changed(data_dir / "vocab.json", json.dumps(data.words, separators=(",", ":")) + "\n")
-    figures = {
-        "results": json.loads((profile.run_dir / RESULTS).read_text()),
-        "curves": figure_data.training_curves(profile.run_dir, profile.models),
-        "published": figure_data.published(),
-        "vanishing": figure_data.vanishing_gradient(),
-    }
-    for name, value in figures.items():
-        write_if_changed(data_dir / f"{name}.json", json.dumps(value, separators=(",", ":")) + "\n")
+    vocab = site_layout.under(site, site_layout.VOCAB)
+    write_if_changed(vocab, json.dumps(data.words, separators=(",", ":")) + "\n")
+    for data_file in figure_kinds.data_files():  # what the figure kinds read, each by its writer
+        value = figure_kinds.resolve(data_file.writer)(profile)
+        write_if_changed(
+            site_layout.under(site, data_file.url), json.dumps(value, separators=(",", ":")) + "\n"
+        )
 
     manifest = {
         "run": profile.run_name,
@@ -155,12 +151,12 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
         "cpu": {"flush_denormal": profile.flush_denormal, "threads": profile.train_threads},
         "commit": git_commit(),
         "versions": {**versions(), "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
-        "vocab": "data/vocab.json",
+        "vocab": site_layout.VOCAB,
         "models": [_model_entry(profile, config, trained[config.key][1], site) for config in profile.models],
         "passages": entries,
     }
     _remove_stale_models(site, manifest["models"])
-    write_if_changed(data_dir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+    write_if_changed(site_layout.under(site, site_layout.MANIFEST), json.dumps(manifest, indent=1) + "\n")
     return manifest
 
 
@@ -172,12 +168,16 @@ def _model_entry(profile: Profile, config: profiles.ModelConfig, payload: dict, 
     web = report["web"]
 
     def ship(name: str) -> dict:
-        target = site / "models" / config.key / name
+        target = site_layout.under(site, site_layout.model_file(config.key, name))
         digest = sha256_file(directory / name)
         if not target.exists() or sha256_file(target) != digest:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(directory / name, target)
-        return {"file": f"models/{config.key}/{name}", "bytes": target.stat().st_size, "sha256": digest}
+        return {
+            "file": site_layout.model_file(config.key, name),
+            "bytes": target.stat().st_size,
+            "sha256": digest,
+        }
 
     if "weights" not in web:
         raise FileNotFoundError(f"{directory / EXPORT_REPORT}: made by an older export; export it again")
@@ -203,9 +203,6 @@ def _model_entry(profile: Profile, config: profiles.ModelConfig, payload: dict, 
     }
 
 
-DOWNLOADS = "downloads"  # site/downloads/<key>-onnx.zip: a model's graphs and weights, runnable alone
-
-
 def _download(site: Path, key: str, files: list[Path]) -> dict:
     """One zip of a model's web graphs and the weights file they both read (ONNX external data, found
     beside the graph), so a download runs on its own; byte-identical for the same files (fixed dates)."""
@@ -216,11 +213,11 @@ def _download(site: Path, key: str, files: list[Path]) -> dict:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, path.read_bytes())
-    target = site / DOWNLOADS / f"{key}-onnx.zip"
+    target = site_layout.under(site, site_layout.download_file(key))
     if not target.exists() or target.read_bytes() != buffer.getvalue():
         replace_bytes(target, buffer.getvalue())
     return {
-        "file": f"{DOWNLOADS}/{target.name}",
+        "file": site_layout.download_file(key),
         "bytes": target.stat().st_size,
         "sha256": sha256_file(target),
     }
@@ -233,7 +230,8 @@ def _remove_stale_models(site: Path, models: list[dict]) -> None:
         for model in models
         for f in [*model["graphs"].values(), model["weights_file"], model["download"]]
     }
-    for path in sorted([*(site / "models").rglob("*"), *(site / DOWNLOADS).rglob("*")], reverse=True):
+    folders = [site_layout.under(site, site_layout.MODELS), site_layout.under(site, site_layout.DOWNLOADS)]
+    for path in sorted([path for folder in folders for path in folder.rglob("*")], reverse=True):
         relative = path.relative_to(site).as_posix()
         if path.is_file() and relative not in wanted and relative.removesuffix(".js") not in wanted:
             path.unlink()
@@ -251,7 +249,7 @@ def main() -> None:
     except (passage_stage.PassageError, CheckpointError, FileNotFoundError) as error:
         sys.exit(f"error: {error}")
     print(
-        f"{site_dir() / 'data' / 'manifest.json'}: {len(manifest['models'])} models, "
+        f"{site_layout.under(site_dir(), site_layout.MANIFEST)}: {len(manifest['models'])} models, "
         f"{len(manifest['passages'])} passages"
     )
 

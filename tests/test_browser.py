@@ -23,6 +23,7 @@ import pytest
 
 from build.corpus import normalise
 from build.dataset import encode_text
+from build.render.template import duration
 from build.run_files import decode_lower_triangle
 from tests.browser import (
     ARTIFACTS,
@@ -288,6 +289,24 @@ def test_accuracy_figure_sets_the_published_curves_beside_ours_counted_the_same_
     assert "Counted as the original counted" in page.text_content(body + " .memo-chart-note")
     page.click(body + ' button[data-value="ours"]')
     assert page.get_attribute(body, "data-series") == str(3 * models + 3)
+    loaded.assert_clean()
+
+
+def test_the_curves_note_gives_the_steps_and_times_the_text_gives(loaded: Loaded) -> None:
+    """The note under the learning curves counts as the page's text does: each model's steps and training
+    time from the manifest, the original's 14,278 mini-batches and its reported time, in the same words."""
+    page = loaded.page
+    body = "figure[data-figure=curves] .figure-body"
+    require(page, body)
+    page.locator(body).scroll_into_view_if_needed()
+    page.wait_for_selector(body + '[data-state="ready"]')
+    note = page.text_content(body + " .memo-chart-note")
+    manifest = json.loads((loaded.site / "data" / "manifest.json").read_text())
+    published = json.loads((loaded.site / "data" / "published.json").read_text())
+    for model in manifest["models"]:
+        told = f"{model['steps']:,} mini-batches in {duration(model['training_seconds'])} ({model['name']})"
+        assert told in note, (told, note)
+    assert f"for 14,278 mini-batches, about {duration(published['training_seconds'])} each," in note, note
     loaded.assert_clean()
 
 

@@ -60,3 +60,20 @@ def test_vanishing_gradient_fades_faster_with_a_smaller_recurrent_matrix() -> No
     assert small[-1] == pytest.approx(1.0) and large.max() == pytest.approx(1.0)
     assert small[0] < large[0] and small[0] < 1e-3  # twelve steps back, little is left at radius 0.5
     assert figure_data.vanishing_gradient(length=12, units=16, scales=(0.5, 1.5)) == data  # deterministic
+
+
+def test_curves_keep_every_logged_validation_value(tmp_path: Path) -> None:
+    """1,000 steps with a validation loss after the first step and every 100: the thinning to 400 rows
+    keeps all eleven, where keeping only the rows on its grid dropped steps 100 to 600."""
+    (tmp_path / "gru").mkdir()
+    rows = ["step,seconds,train_loss,valid_loss"]
+    for step in range(1, 1001):
+        valid = f"{8 - step / 200:.3f}" if step == 1 or step % 100 == 0 else ""
+        rows.append(f"{step},{step * 0.3:.1f},{8 - step / 210:.3f},{valid}")
+    (tmp_path / "gru" / "losses.csv").write_text("\n".join(rows) + "\n")
+    config = type("Config", (), {"key": "gru", "name": "GRU"})()
+    curves = figure_data.training_curves(tmp_path, (config,))["models"]["gru"]
+    validated = [step for step, v in zip(curves["step"], curves["valid_loss"], strict=True) if v is not None]
+    assert validated == [1, *range(100, 1001, 100)]
+    assert len(curves["step"]) <= figure_data.MAX_POINTS + 11 and curves["step"][-1] == 1000
+    assert curves["step"] == sorted(curves["step"])  # one x order for both lines

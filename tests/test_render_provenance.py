@@ -40,7 +40,9 @@ def test_the_repository_defaults_to_the_git_remote(tmp_path: Path) -> None:
     repository = provenance.repository_url(tmp_path)
     assert repository == "https://github.com/Someone/memorization-rnns"  # origin wins; no token
     assert provenance.pages_url(repository) == "https://someone.github.io/memorization-rnns/"
-    assert provenance.pages_url("https://github.com/someone/Someone.github.io") == "https://someone.github.io/"
+    assert (
+        provenance.pages_url("https://github.com/someone/Someone.github.io") == "https://someone.github.io/"
+    )
     assert provenance.pages_url("https://gitlab.com/someone/repo") is None
     assert provenance.pages_url(None) is None
 
@@ -57,8 +59,35 @@ def test_citation_authors_and_reproduce_commands() -> None:
     ]
     paper_on_brown = profiles.load("paper", "brown")
     commands = provenance.reproduce_commands(paper_on_brown, None, None)
-    assert commands[-1] == "make article PROFILE=paper CORPUS=brown" and "<this repository>" in commands[0]
+    assert commands == ["make article PROFILE=paper CORPUS=brown"]  # no clone of an unknown address
     study = profiles.load("tiny", models="gru,rnn", steps="8", lr="0.01")
     assert provenance.reproduce_commands(study, None, None)[-1] == (
         "make article PROFILE=tiny MODELS=gru,rnn STEPS=8 LR=0.01"
     )
+
+
+def test_the_editions_identity_comes_from_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n'
+        'authors = [{ name = "Ada Lovelace" }, { email = "a@b.c" }, { name = "Alan Turing" }]\n'
+        '[project.urls]\n"Original code" = "https://example.org/original"\n'
+        'Repository = "https://github.com/ada/memorization"\n'
+    )
+    assert provenance.edition(tmp_path) == provenance.Edition(
+        authors=("Ada Lovelace", "Alan Turing"), repository="https://github.com/ada/memorization"
+    )
+    # without a Repository URL, the checkout's git remote; without either, none
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert provenance.edition(tmp_path) == provenance.Edition(authors=(), repository=None)
+    provenance.subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    provenance.subprocess.run(
+        ["git", "remote", "add", "origin", "git@github.com:fork/memorization.git"], cwd=tmp_path, check=True
+    )
+    assert provenance.edition(tmp_path).repository == "https://github.com/fork/memorization"
+    (tmp_path / "pyproject.toml").write_text("[project\n")
+    with pytest.raises(ValueError, match="pyproject.toml: cannot read the \\[project\\] table"):
+        provenance.edition(tmp_path)
+
+
+def test_this_checkouts_pyproject_names_the_editions_authors() -> None:
+    assert provenance.edition().authors  # the byline and the BibTeX entry credit someone

@@ -53,7 +53,8 @@ def test_filters() -> None:
 
 
 def test_the_filters_that_write_about_any_number_of_models() -> None:
-    filters = environment(jinja2.BaseLoader(), autoescape=False).filters
+    env = environment(jinja2.BaseLoader(), autoescape=False)
+    filters = env.filters
     assert [filters["spelled"](n) for n in (0, 3, 10, 11, 1200)] == ["zero", "three", "ten", "11", "1,200"]
     assert [filters["and_join"](words) for words in ([], ["A"], ["A", "B"], ["A", "B", "C"])] == [
         "",
@@ -63,13 +64,22 @@ def test_the_filters_that_write_about_any_number_of_models() -> None:
     ]
     assert filters["and_join"](["A", "B", "C"], ", the ", " and the ") == "A, the B and the C"
     models = [
-        {"key": "a", "layers": 2, "options": {}},
-        {"key": "b", "layers": 1, "options": {"depth": 2}},
-        {"key": "c", "layers": 2, "options": {}},
-        {"key": "d", "layers": 1, "options": {}},
+        {"name": "GRU", "test": {"share": {"0": 0.825}}, "layers": [1, 2]},
+        {"name": "Nested LSTM", "test": {"share": {"0": 0.459}}, "layers": [3]},
     ]
-    groups = filters["group_by"](models, "layers", "options.depth")
-    assert [[m["key"] for m in group] for group in groups] == [["a", "c"], ["b"], ["d"]]  # first-seen order
+    phrases = filters["each"](env, models, "{test.share.0|percent(1)} for the {name} ({layers.0})")
+    assert phrases == ["82.5% for the GRU (1)", "45.9% for the Nested LSTM (3)"]
+    assert filters["and_join"](phrases) == "82.5% for the GRU (1) and 45.9% for the Nested LSTM (3)"
+    with pytest.raises(KeyError, match="no 'test.missing'"):
+        filters["each"](env, models, "{test.missing} for the {name}")
+
+
+def test_each_reads_fields_through_the_article_and_names_a_missing_one(tmp_path: Path) -> None:
+    names = {"models": [{"name": "GRU", "acc": 0.5}, {"name": "LSTM", "acc": 0.25}]}
+    text = "Title: T\n\n{{ models | each('{acc|percent(0)} for the {name}') | and_join }}.\n"
+    assert "50% for the GRU and 25% for the LSTM." in article(tmp_path, text, names).body
+    with pytest.raises(RenderError, match=r"index\.md:3: KeyError: .*no 'accuracy'"):
+        article(tmp_path, "Title: T\n\n{{ models | each('{accuracy} of {name}') | and_join }}\n", names)
 
 
 def test_device_words_turn_the_recorded_device_into_words() -> None:

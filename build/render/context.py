@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from build import profiles
+from build import figure_kinds, profiles, site_layout
 from build.render import findings
 from build.render.errors import RenderError
 from build.render.setting import setting_names
@@ -132,6 +132,18 @@ def lookback(model_list: list[dict], claimed: str | None = None) -> dict:
         curve = model["test"]["context"]["by_distance"]["0"]
         return next((d for d, v in enumerate(curve) if v is not None and v < share), None)
 
+    def row(model: dict) -> dict:
+        shares = model["test"]["context"]["share_before_word"]
+        distance = reach(model)
+        where = f"{distance} characters back" if distance is not None else "nowhere within"
+        return {
+            "key": model["key"],
+            "name": model["name"],
+            "at_space": shares["0"],
+            "five_letters": shares["5+"],
+            "reach": where if distance is not None else f"{where} {context['max_distance']} characters",
+        }
+
     least = next((m for m in model_list if m["key"] == claimed), None)
     verdict = claim(claimed) if claimed is not None else None
     # when the claim is contradicted: the models it lies above beyond the intervals
@@ -139,6 +151,7 @@ def lookback(model_list: list[dict], claimed: str | None = None) -> dict:
     below = [m for m in ordered if m is not least and separated(least, m)] if contradicted else []
     return {
         "ordered": ordered,
+        "rows": [row(m) for m in ordered],  # per model, in that order: the shares and the 1% reach, as words
         "at_space": {m["key"]: share_at_space(m) for m in model_list},  # share before the word, 0 letters
         "steps": steps,
         "separated": all(step["separated"] for step in steps),
@@ -168,7 +181,7 @@ class PassageData:
 
     def passage(self, passage_id: str) -> dict:
         if passage_id not in self.passages:
-            path = self.site / "data" / "passages" / f"{passage_id}.json"
+            path = site_layout.under(self.site, site_layout.passage_file(passage_id))
             if not path.exists():
                 raise RenderError(f"share_before_word: no passage {passage_id!r} ({path} missing)")
             self.passages[passage_id] = json.loads(path.read_text())
@@ -190,7 +203,7 @@ class PassageData:
 
     def words(self) -> list[str]:
         """The run's vocabulary, by word id (site/data/vocab.json)."""
-        self.vocab = self.vocab or json.loads((self.site / "data" / "vocab.json").read_text())
+        self.vocab = self.vocab or json.loads(site_layout.under(self.site, site_layout.VOCAB).read_text())
         return self.vocab
 
     def target(self, passage_id: str, index: int) -> str | None:
@@ -205,19 +218,28 @@ class PassageData:
 def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
     """Every name the article's Jinja2 expressions can use (article/README.md lists them)."""
     results = json.loads((profile.run_dir / RESULTS).read_text())
-    published = json.loads((site / "data" / "published.json").read_text())
+    published = json.loads(site_layout.under(site, figure_kinds.PUBLISHED.url).read_text())
     described = {entry["key"]: entry for entry in manifest["models"]}
     model_list = [{**described.get(m["key"], {}), **m} for m in results["models"]]
     models = {m["key"]: m for m in model_list}
     data = PassageData(site, published)
     compared = [m for m in model_list if m["key"] in published["results"]]
-    original_models = [
-        {"key": key, "name": model["name"]} for key, model in published["passage"]["models"].items()
-    ]
     passage, index = LONG_TERM
 
     def published_share(key: str) -> float:
         return data.published_share_before_word(key, index)
+
+    original_models = [
+        {
+            "key": key,
+            "name": model["name"],
+            "at_no_letter": published["accuracy"][key]["top1"][0],  # published top-1 accuracy, 0 letters
+            "long_term_share": published_share(key),  # share before the word at the passage's index 28
+            "by_distance": model["distance_agreement"]["mean"],  # rank agreement of distance alone
+        }
+        for key, model in published["passage"]["models"].items()
+    ]
+    originals = {o["key"]: o for o in original_models}
 
     least_key = findings.least_looking_back(original_models, published_share)
     long_term = findings.LongTerm(
@@ -244,8 +266,17 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         "manifest": manifest,
         "lookback": lookback(model_list, least_key),
         "long_term": long_term,
-        # the models whose connectivity on the example passage is ranked against the published values
-        "agreement_models": [m for m in model_list if "connectivity_vs_published" in m],
+        # the models whose connectivity on the example passage is ranked against the published values,
+        # each with `original`, the published model of its key
+        "agreement_models": [
+            {**m, "original": originals[m["key"]]} for m in model_list if "connectivity_vs_published" in m
+        ],
+        # each model's share before the word at the passage's index 28 (`long_term_share`), and `original`,
+        # the published model of its key (None for a unit the original did not have)
+        "long_term_rows": [
+            {**m, "long_term_share": long_term.share(m["key"]), "original": originals.get(m["key"])}
+            for m in model_list
+        ],
         "against_baseline": findings.against_baseline(model_list, results["baseline"]),
         "weakest": findings.weakest(model_list, original_models, published),
         "counted_as_original": findings.counted_as_original(compared, published),

@@ -15,11 +15,12 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from build import figure_kinds, site_layout
+from build.figure_kinds import FIGURE_KINDS, LIVE_KINDS
 from build.passages import Passage
 from build.render.errors import RenderError
 
-FIGURE_KINDS = ("hero", "vanishing", "units", "autocomplete", "accuracy", "curves", "owntext", "lookback")
-LIVE_KINDS = ("autocomplete", "owntext")  # the figures that run the models in the browser
+__all__ = ["FIGURE_KINDS", "LIVE_KINDS", "Figure", "figure_html", "parse_figure", "passage_figure"]
 
 
 ANCHOR = re.compile(r"[a-z][a-z0-9-]*")
@@ -44,9 +45,10 @@ class Figure:
 def parse_figure(info: str, body: str, source: str) -> Figure:
     """A ```figure block: `info` is what follows the word `figure`, `body` the caption's Markdown."""
     words = shlex.split(info)
-    if not words or words[0] not in FIGURE_KINDS:
-        found = words[0] if words else "nothing"
-        raise RenderError(f"{source}: figure kind {found!r} is not one of {', '.join(FIGURE_KINDS)}")
+    try:
+        figure_kinds.kind(words[0] if words else "nothing", source, block=True)
+    except figure_kinds.UnknownFigureKind as error:
+        raise RenderError(str(error)) from None
     options = {}
     for word in words[1:]:
         key, equals, value = word.partition("=")
@@ -83,18 +85,42 @@ def passage_figure(passage: Passage) -> Figure:
     return Figure("passage", {}, "", passage.source, passage)
 
 
-def snapshot(figure: Figure, live: bool) -> str:
+def describe(figure: Figure) -> str:
+    """What the figure shows, in a sentence of its own (its snapshot's alt text and title): the kind's
+    description with what sets this figure apart (its passage, position, model or text)."""
+    entry = figure_kinds.kind(figure.kind)
+    options = figure.options
+    if figure.passage is not None:
+        passage = figure.passage
+        detail = (
+            f" “{passage.id}”, at output index {passage.position}, for the models "
+            f"{', '.join(passage.models)}; the text begins “{passage.text.strip()[:60]}”"
+        )
+    elif figure.kind == "hero":
+        passage_id = options.get("passage", figure_kinds.DEFAULT_PASSAGE)
+        detail = f" “{passage_id}”, for the model {options.get('model') or 'listed first'}"
+    elif "text" in options:
+        model = f", model {options['model']}" if "model" in options else ""
+        detail = f" on the text “{options['text']}”{model}"
+    elif "unit" in options:
+        detail = f", the {options['unit']} unit first"
+    else:
+        detail = ""
+    return f"{entry.describe}{detail}: the figure as it starts, drawn when the page was built."
+
+
+def snapshot(figure: Figure) -> str:
     """What a reader without JavaScript sees: the figure's default state drawn at build time
     (build/render/snapshots.py writes snapshots/<anchor>.svg), and what scripts would add."""
     note = (
         "A live figure: with JavaScript on, it runs the models in your browser. This is its starting state."
-        if live
+        if figure_kinds.kind(figure.kind).live
         else "Drawn when the page was built; with JavaScript on, the figure answers the pointer and the keys."
     )
+    alt = html.escape(describe(figure), quote=True)
     return (
-        f'<noscript><img class="memo-snapshot" src="snapshots/{figure.anchor}.svg" '
-        f'alt="The figure as it starts, drawn when the page was built"><p class="memo-noscript">{note}</p>'
-        "</noscript>"
+        f'<noscript><img class="memo-snapshot" src="{site_layout.snapshot_file(figure.anchor)}" '
+        f'alt="{alt}"><p class="memo-noscript">{note}</p></noscript>'
     )
 
 
@@ -106,12 +132,12 @@ def figure_html(figure: Figure, number: int, caption_html: str) -> str:
             "id": figure.anchor,
             "data-figure": "passage",
             "data-passage": passage.id,
-            "data-src": f"data/passages/{passage.id}.json",
+            "data-src": site_layout.passage_file(passage.id),
             "data-position": str(passage.position),
             "data-highlights": " ".join(map(str, passage.highlights)),
             "data-models": ",".join(passage.models),
         }
-        fallback = f'<p class="passage-text">{html.escape(passage.text)}</p>' + snapshot(figure, False)
+        fallback = f'<p class="passage-text">{html.escape(passage.text)}</p>' + snapshot(figure)
         label = (
             f"Passage “{passage.id}” as each model reads it. Choose an output position by hovering, tapping"
             " or with the arrow keys: the colour of each earlier character shows its connectivity to the"
@@ -120,7 +146,10 @@ def figure_html(figure: Figure, number: int, caption_html: str) -> str:
     else:
         attributes = {"id": figure.anchor, "data-figure": figure.kind}
         attributes.update({f"data-{key}": value for key, value in figure.options.items() if key != "id"})
-        fallback = snapshot(figure, figure.kind in LIVE_KINDS)
+        source = figure_kinds.kind(figure.kind).source(figure.options)
+        if source:
+            attributes["data-src"] = source
+        fallback = snapshot(figure)
         label = figure.kind
     rendered = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attributes.items())
     caption = caption_html or html.escape(label)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from build import figure_kinds, site_layout
 from build.run_files import ARTICLE_DIR, decode_lower_triangle, replace_bytes
 
 WIDTH, HEIGHT = 1200, 630  # the size Open Graph and Twitter's large card expect (1.91:1)
@@ -163,8 +164,8 @@ def hero_preview(title: str, passage: dict, options: dict[str, str], model_name:
 
 def write(site: Path, title: str, options: dict[str, str], model_name: str) -> Path:
     """site/og-image.png for the hero figure with `options`, from its passage data in `site`."""
-    passage_id = options.get("passage", "grammar")
-    path = site / "data" / "passages" / f"{passage_id}.json"
+    passage_id = options.get("passage", figure_kinds.DEFAULT_PASSAGE)
+    path = site_layout.under(site, site_layout.passage_file(passage_id))
     if not path.exists():
         raise OgImageError(f"{path}: the hero's passage={passage_id!r} has no data (run precompute)")
     data = hero_preview(title, json.loads(path.read_text()), options, model_name, str(path))

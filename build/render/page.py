@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from build import passages as passage_stage
-from build import profiles
+from build import profiles, site_layout
 from build.render import claims, og_image, provenance, site_assets, snapshots
 from build.render.article import Article, render_article
 from build.render.citations import read_bibliography
@@ -22,8 +22,6 @@ from build.render.context import context
 from build.render.errors import RenderError
 from build.render.template import environment
 from build.run_files import ARTICLE_DIR, site_dir, write_if_changed
-
-FIGURE_PAGES = "figures"  # site/figures/<anchor>.html: each figure on a page of its own
 
 
 def _print_last(name: str) -> tuple[bool, str]:
@@ -34,7 +32,7 @@ def render(profile: profiles.Profile, strict: bool = False) -> Path:
     """site/index.html from the article, the run's results and site/data (reads files only). Claims the
     run does not support are printed and marked on the page; `strict` makes them an error instead."""
     site = site_dir()
-    manifest = json.loads((site / "data" / "manifest.json").read_text())
+    manifest = json.loads(site_layout.under(site, site_layout.MANIFEST).read_text())
     scripts = site_assets.copy_static(ARTICLE_DIR / "static", site)
     site_assets.vendor(site)
     site_assets.wrap_all(site)
@@ -47,8 +45,15 @@ def render(profile: profiles.Profile, strict: bool = False) -> Path:
     claims.record(article.claims, site)
     claims.report(article.claims, strict)
     title = article.meta.get("title", "Visualizing memorization in RNNs")
-    # `Repository:` and `URL:` in the article's metadata win; otherwise the git remote and its Pages site.
-    repository = article.meta.get("repository") or provenance.repository_url()
+    # The edition's authors and repository come from pyproject.toml (the repository else from the git
+    # remote); `URL:` in the article's metadata wins over the repository's Pages site.
+    if "repository" in article.meta:
+        raise ValueError(
+            f"{profiles.relative_to_root(ARTICLE_DIR / 'index.md')}: the `Repository:` line belongs in "
+            "pyproject.toml, as [project.urls] Repository, the one place the edition's identity is set"
+        )
+    edition = provenance.edition()
+    repository = edition.repository
     site_url = article.meta.get("url") or provenance.pages_url(repository)
     site_url = site_url and site_url.rstrip("/") + "/"
     preview = None
@@ -72,7 +77,8 @@ def render(profile: profiles.Profile, strict: bool = False) -> Path:
         repository=repository,
         site_url=site_url,
         preview=preview and (site_url or "") + preview,
-        citation_authors=provenance.citation_authors(article.meta.get("authors", "")),
+        edition_authors=edition.authors,
+        citation_authors=[*provenance.citation_authors(article.meta.get("authors", "")), *edition.authors],
         reproduce=provenance.reproduce_commands(profile, repository, manifest.get("commit")),
     )
     target = site / "index.html"
@@ -88,7 +94,7 @@ def write_figure_pages(
 ) -> None:
     """site/figures/<anchor>.html for every figure: the figure alone (live where it is live), its caption
     and a link back to the page, for an <iframe> elsewhere. Pages of figures the article no longer has go."""
-    folder = site / FIGURE_PAGES
+    folder = site_layout.under(site, site_layout.FIGURE_PAGES)
     folder.mkdir(exist_ok=True)
     for anchor in article.anchors:
         element = article.figure(anchor)
@@ -101,8 +107,9 @@ def write_figure_pages(
             figure_html=element,
             figure_title=number[1] if number else anchor,
         )
-        write_if_changed(folder / f"{anchor}.html", html_page)
-    for stale in set(folder.glob("*.html")) - {folder / f"{a}.html" for a in article.anchors}:
+        write_if_changed(site_layout.under(site, site_layout.figure_page(anchor)), html_page)
+    wanted = {site_layout.under(site, site_layout.figure_page(a)) for a in article.anchors}
+    for stale in set(folder.glob("*.html")) - wanted:
         stale.unlink()
 
 

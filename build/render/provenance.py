@@ -1,15 +1,49 @@
-"""Where the page comes from, for its byline, meta tags and reproduce box: the commit's date, the
-repository's web address (from its git remote) and GitHub Pages address, the authors as citation tags,
-and the commands that rebuild the page."""
+"""Where the page comes from, for its byline, meta tags, citation and reproduce box: the edition's
+identity (authors and repository, from pyproject.toml's project metadata), the commit's date, the
+repository's web address (else from the git remote) and GitHub Pages address, the authors as citation
+tags, and the commands that rebuild the page."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from build import profiles
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+# The [project.urls] labels that name the edition's own repository, in the order they are tried.
+REPOSITORY_LABELS = ("Repository", "Source", "Source code")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Who made this edition and where its code lives: pyproject.toml's `authors` and `[project.urls]`
+    are the one place a fork sets them; the repository falls back to the checkout's git remote."""
+
+    authors: tuple[str, ...]
+    repository: str | None
+
+
+def edition(root: Path = profiles.ROOT) -> Edition:
+    """The edition's identity from `root`/pyproject.toml (a missing or unreadable file is an error that
+    names it: the page would otherwise credit nobody)."""
+    path = root / "pyproject.toml"
+    try:
+        project = tomllib.loads(path.read_text())["project"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"{path}: cannot read the [project] table ({error})") from error
+    authors = tuple(a["name"] for a in project.get("authors", []) if isinstance(a, dict) and a.get("name"))
+    urls = project.get("urls", {})
+    repository = next((urls[label] for label in REPOSITORY_LABELS if urls.get(label)), None)
+    return Edition(authors=authors, repository=repository or repository_url(root))
 
 
 def commit_date() -> str:
@@ -74,8 +108,9 @@ def citation_authors(authors: str) -> list[str]:
 
 
 def reproduce_commands(profile: profiles.Profile, repository: str | None, commit: str | None) -> list[str]:
-    """The shell commands that rebuild this page from scratch: clone, check out the commit, make."""
-    commands = [f"git clone {repository or '<this repository>'} memorization-rnns", "cd memorization-rnns"]
+    """The shell commands that rebuild this page from scratch: clone (when the repository is known; else
+    they run in a clone), check out the commit, make."""
+    commands = [f"git clone {repository} memorization-rnns", "cd memorization-rnns"] if repository else []
     if commit:
         commands.append(f"git checkout {commit.removesuffix('-dirty')}")
     make = " ".join(["make article", f"PROFILE={profile.name}", *profiles.make_variables(profile)])

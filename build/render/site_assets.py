@@ -30,11 +30,11 @@ import json
 import shutil
 from pathlib import Path
 
-from build import profiles
+from build import profiles, site_layout
 from build.run_files import replace_bytes, sha256_file, write_if_changed
 
 ORT_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
-WRAPPED_DIRS = ("data", "models", "vendor")
+WRAPPED_DIRS = (site_layout.DATA, site_layout.MODELS, site_layout.VENDOR)
 WRAPPER_PREFIX = "Memo.deliver("
 TEXT_SUFFIXES = (".mjs",)
 
@@ -63,7 +63,7 @@ def vendor(site: Path, dist: Path | None = None) -> None:
             f"{dist}: missing {', '.join(missing)}; onnxruntime-web is not installed: "
             "run npm ci (or make install)"
         )
-    target_dir = Path(site) / "vendor"
+    target_dir = site_layout.under(Path(site), site_layout.VENDOR)
     for name in ORT_FILES:
         source, target = dist / name, target_dir / name
         if target.is_file() and sha256_file(target) == sha256_file(source):

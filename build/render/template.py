@@ -6,6 +6,7 @@ number is typed by hand; the page around it is article/templates/index.html.j2.
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import traceback
@@ -73,20 +74,34 @@ def and_join(items: Iterable[object], separator: str = ", ", last: str = " and "
     return separator.join(words[:-1]) + last + words[-1] if len(words) > 1 else "".join(words)
 
 
-def group_by(items: Iterable[dict], *attributes: str) -> list[list[dict]]:
-    """The items grouped by the values of the dotted `attributes` (missing ones count as none), in the
-    order each group first appears (Jinja2's own groupby sorts the groups)."""
-    groups: dict[tuple, list[dict]] = {}
-    for item in items:
-        key = tuple(_dotted(item, attribute) for attribute in attributes)
-        groups.setdefault(key, []).append(item)
-    return list(groups.values())
+_FIELD = re.compile(r"\{(?P<path>[\w.]+)(?:\|(?P<filter>\w+)(?:\((?P<args>[^()]*)\))?)?\}")
 
 
-def _dotted(item: object, attribute: str) -> object:
-    for part in attribute.split("."):
-        item = item.get(part) if isinstance(item, dict) else None
-    return item
+@jinja2.pass_environment
+def each(env: jinja2.Environment, items: Iterable[object], pattern: str) -> list[str]:
+    """One phrase per item from `pattern`, whose `{dotted.path}` or `{dotted.path|filter(args)}` fields
+    read the item, so that a list of numbers is one expression joined by `and_join`:
+    `{{ models | each('{test.accuracy|percent} for the {name}') | and_join }}`. A missing field is an
+    error naming it."""
+
+    def phrase(item: object) -> str:
+        def field(match: re.Match) -> str:
+            value = item
+            for part in match["path"].split("."):
+                if isinstance(value, dict) and part in value:
+                    value = value[part]
+                elif isinstance(value, (list, tuple)) and part.isdigit() and int(part) < len(value):
+                    value = value[int(part)]
+                else:
+                    raise KeyError(f"each: no {match['path']!r} in {pattern!r}")
+            if match["filter"]:
+                args = ast.literal_eval(f"({match['args']},)") if match["args"] else ()
+                value = env.filters[match["filter"]](value, *args)
+            return str(value)
+
+        return _FIELD.sub(field, pattern)
+
+    return [phrase(item) for item in items]
 
 
 def environment(loader: jinja2.BaseLoader, autoescape: bool) -> jinja2.Environment:
@@ -104,7 +119,7 @@ def environment(loader: jinja2.BaseLoader, autoescape: bool) -> jinja2.Environme
         upper_first=upper_first,
         device=device_words,
         and_join=and_join,
-        group_by=group_by,
+        each=each,
     )
     return env
 

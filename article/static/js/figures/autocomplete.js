@@ -212,9 +212,11 @@
       rest.style.flexGrow = String(Math.max(0, 1 - total));
       rest.title = "all other words " + percent(Math.max(0, 1 - total));
       strip.appendChild(rest);
-      var vocabulary = words.length.toLocaleString("en");
+      // vocab.json's first two classes are <eos> and <unknown>: the vocabulary is the words after them
+      var vocabulary = Math.max(0, words.length - 2).toLocaleString("en");
       stripCaption.textContent =
-        "A probability for each of the " + vocabulary + " words; the " + top.ids.length + " largest drawn, " +
+        "A probability for each of the " + vocabulary + " words (and for the end and unknown-word classes); the " +
+        top.ids.length + " largest drawn, " +
         percent(Math.max(0, 1 - total)) + " left for all the others.";
       strip.setAttribute(
         "aria-label",

@@ -15,10 +15,48 @@
 
   var PUBLISHED_DASH = "6 4";
 
+  /** A duration in seconds as a person writes it: "10 s", "1 min", "2.5 min", "10 min", "1 h". */
   function seconds(v) {
-    if (v >= 3600) return (v / 3600).toFixed(v >= 36000 ? 0 : 1) + " h";
-    if (v >= 60) return (v / 60).toFixed(v >= 600 ? 0 : 1) + " min";
-    return (v >= 10 ? Math.round(v) : Math.round(v * 10) / 10) + " s";
+    function short(x, digits) {
+      return String(Math.round(x * Math.pow(10, digits)) / Math.pow(10, digits));
+    }
+    if (v >= 3600) return short(v / 3600, v >= 36000 ? 0 : 1) + " h";
+    if (v >= 60) return short(v / 60, v >= 600 ? 0 : 1) + " min";
+    return short(v, v >= 10 ? 0 : 1) + " s";
+  }
+
+  // Round durations, in seconds: what a time axis ticks at. LOG_TIMES are a decade's steps on a clock.
+  var TIMES = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 432000];
+  var LOG_TIMES = [0.1, 1, 10, 60, 600, 3600, 36000, 86400, 864000];
+  var LOG_FILL = [0.2, 0.5, 2, 5, 20, 30, 120, 300, 1200, 1800, 7200, 18000, 43200, 172800, 432000];
+
+  /** The round durations to tick a time axis from lo to hi seconds at: on a log axis 1 s, 10 s, 1 min,
+   * 10 min, 1 h, 10 h, 1 day (with steps between when the range holds fewer than three of those); on a
+   * linear one multiples of the round step that gives about `count` ticks. */
+  function timeTicks(lo, hi, count, log) {
+    function within(v) {
+      return v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
+    }
+    if (log) {
+      var ticks = LOG_TIMES.filter(within);
+      if (ticks.length < 3) ticks = ticks.concat(LOG_FILL.filter(within)).sort(function (a, b) { return a - b; });
+      return ticks;
+    }
+    var step = TIMES.filter(function (t) { return (hi - lo) / t <= count; })[0] || TIMES[TIMES.length - 1];
+    var out = [];
+    for (var v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9; v += step) out.push(v);
+    return out;
+  }
+  Memo.timeTicks = timeTicks; // a time axis: its ticks and their labels
+  Memo.formatDuration = seconds;
+
+  /** Seconds in the words of the page's text (build/render/template.py duration): 42 s, 6 min 12 s, 6 h 15 min. */
+  function duration(v) {
+    var s = Math.round(v);
+    if (s < 60) return s + " s";
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + " min " + (s % 60) + " s";
+    return Math.floor(m / 60) + " h " + (m % 60) + " min";
   }
 
   function count(v) {
@@ -153,6 +191,7 @@
           xLog: state.log,
           xLabel: state.x === "step" ? "mini-batches (training steps)" : "wall-clock training time",
           xFormat: state.x === "step" ? count : seconds,
+          xTicks: state.x === "step" ? null : timeTicks,
           xName: xName,
           yFormat: function (v) {
             return String(Math.round(v * 10) / 10);
@@ -168,12 +207,21 @@
         body.setAttribute("data-series", String(series.length));
         body.setAttribute("data-x", state.x);
         body.setAttribute("data-log", String(state.log));
-        var text = "Our models (solid) train for " + lastX(function (k) { return curves[k]; }) + ".";
+        // The counts and times the page's text gives: the manifest's steps and training time per model,
+        // the original's recipe and reported time (published.json), in the same words.
+        var described = ((Memo.manifest || {}).models || []).filter(function (m) { return curves[m.key]; });
+        var text = described.length
+          ? "Our models (solid) train for " + Memo.andJoin(described.map(function (m) {
+              return count(m.steps) + " mini-batches in " + duration(m.training_seconds) + " (" + m.name + ")";
+            })) + "."
+          : "Our models (solid) train for " + lastX(function (k) { return curves[k]; }) + ".";
         if (published) {
+          var recipe = loaded[1].recipe || {};
           text +=
             " The original’s (dashed; published data of A. Madsen, Distill 2019, MIT licence) were trained and " +
             "validated on text8 for " +
-            lastX(function (k) { return published[k] && published[k].train; }) +
+            (recipe.steps ? count(recipe.steps) + " mini-batches" : lastX(function (k) { return published[k] && published[k].train; })) +
+            (loaded[1].training_seconds ? ", about " + duration(loaded[1].training_seconds) + " each," : "") +
             " on a GPU, with larger models and mini-batches: compare the shapes, not the values.";
         }
         note.textContent = text;

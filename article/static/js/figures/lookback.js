@@ -118,7 +118,7 @@
           xDomain: [0, maxDistance],
           xInteger: true,
           xName: "characters back:",
-          yFormat: percent,
+          yFormat: Chart.percentTick,
           tooltipY: percent,
           label: "Mean connectivity of each model against distance back, " + group.title + ", with 95% intervals",
         });
@@ -280,13 +280,15 @@
         });
       }
 
-      /** The y range of the series and their bands: from 0 (linear) or the smallest positive value (log). */
+      /** The y range of the series and their bands: from 0 (linear) or, on the log scale, from the power
+       * of ten at or below the smallest positive value, however small: every point is drawn (a fixed
+       * floor hid most of the distances of a model whose connectivity fades fast). */
       function valueRange(series, log) {
         var lo = Infinity;
         var hi = 0;
         series.forEach(function (s) {
-          s.band.forEach(function (p) {
-            [p[1], p[2]].forEach(function (v) {
+          s.band.forEach(function (p, k) {
+            [s.points[k][1], p[1], p[2]].forEach(function (v) {
               if (v == null || !isFinite(v)) return;
               if (v > hi) hi = v;
               if (v > 0 && v < lo) lo = v;
@@ -294,7 +296,7 @@
           });
         });
         if (!(hi > 0)) return null;
-        return log ? [Math.max(lo, hi * 1e-5), hi] : [0, hi * 1.04];
+        return log ? [Math.pow(10, Math.floor(Math.log10(lo) + 1e-9)), hi] : [0, hi * 1.04];
       }
 
       function draw() {

@@ -1,6 +1,6 @@
 /* 20-text.js: text as the models read it: the corpus's normalisation (Memo.normalise, Memo.prepare,
  * Memo.encode) and the words the figures use to describe a text (Memo.wordAt, Memo.connectivityShares,
- * Memo.characterName, Memo.textNote, Memo.wordLabel, Memo.percent).
+ * Memo.characterName, Memo.textNote, Memo.wordLabel, Memo.percent, Memo.andJoin).
  */
 (function () {
   "use strict";
@@ -119,6 +119,11 @@
   };
 
   /** Memo.percent(p) -> a probability as a percentage: "49.0%", "1.23%", "0.012%". */
+  /** "A, B and C", as the page's text joins a list (build/render/template.py and_join). */
+  Memo.andJoin = function (items) {
+    return items.length > 1 ? items.slice(0, -1).join(", ") + " and " + items[items.length - 1] : items.join("");
+  };
+
   Memo.percent = function (p) {
     var value = p * 100;
     return (value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)) + "%";

@@ -2,7 +2,10 @@
  * what the chart figures share. It defines helpers only, which the figures use inside their init functions.
  *
  *   var chart = Memo.LineChart.create(container, {xLabel, yLabel, height, xLog, yLog, xFormat, yFormat,
- *                                                 xDomain, yDomain, xInteger, xZero, xLabelShort, label});
+ *                                                 xDomain, yDomain, xInteger, xZero, xLabelShort, label,
+ *                                                 xTicks});
+ *   xTicks(lo, hi, count, log) -> the x values to tick (default: round decimal values), for an axis whose
+ *   round values are not decimal (time: 10 s, 1 min, 10 min, 1 h)
  *   chart.draw(series)   series: [{id, label, className, points: [[x, y], ...], dash, thin, faded,
  *                                  markers, band: [[x, low, high], ...]}]; y null = a gap; a band (an
  *                                  interval around the line) is filled in the series' colour
@@ -37,18 +40,36 @@
     return ticks;
   }
 
-  function logTicks(a, b) {
+  /** Powers of ten covering [a, b] (with 2 and 5 between when the range is two decades or less), at
+   * most `most` of them: over many decades every second or third power. */
+  function logTicks(a, b, most) {
     var ticks = [];
-    var lo = Math.floor(Math.log10(a));
-    var hi = Math.ceil(Math.log10(b));
+    var lo = Math.floor(Math.log10(a) + 1e-9);
+    var hi = Math.ceil(Math.log10(b) - 1e-9);
     var mults = hi - lo <= 2 ? [1, 2, 5] : [1];
+    var every = most ? Math.max(1, Math.ceil((hi - lo + 1) / most)) : 1;
     for (var e = lo; e <= hi; e++) {
+      if (mults.length === 1 && (hi - e) % every !== 0) continue;
       mults.forEach(function (m) {
         var v = m * Math.pow(10, e);
         if (v >= a * (1 - 1e-9) && v <= b * (1 + 1e-9)) ticks.push(v);
       });
     }
     return ticks;
+  }
+
+  var SUPERSCRIPT = { "-": "\u207b", 0: "\u2070", 1: "\u00b9", 2: "\u00b2", 3: "\u00b3", 4: "\u2074", 5: "\u2075", 6: "\u2076", 7: "\u2077", 8: "\u2078", 9: "\u2079" };
+
+  /** A share as an axis tick says it: "50%", "2.5%", "0.1%", "0.001%", and below that "10⁻⁵%" (a
+   * power of ten) or "3×10⁻⁶%"; never more digits than the value has. */
+  function percentTick(v) {
+    var p = v * 100;
+    if (p === 0) return "0%";
+    if (Math.abs(p) >= 0.001) return String(Number(p.toPrecision(3))) + "%";
+    var e = Math.floor(Math.log10(Math.abs(p)) + 1e-9);
+    var m = Number((p / Math.pow(10, e)).toPrecision(2));
+    var power = "10" + String(e).split("").map(function (c) { return SUPERSCRIPT[c]; }).join("");
+    return (m === 1 ? "" : m + "\u00d7") + power + "%";
   }
 
   function defaultFormat(v) {
@@ -141,6 +162,7 @@
       var width = Math.max(280, Math.min(1000, wrap.clientWidth || container.clientWidth || 640));
       var height = options.height || Math.round(Math.max(220, Math.min(340, width * 0.55)));
       var m = { left: width < 480 ? 46 : 56, right: 14, top: 12, bottom: 44 };
+      var plotH = height - m.top - m.bottom;
       var xd = options.xDomain ? options.xDomain.slice() : domainOf(0);
       var yd = options.yDomain ? options.yDomain.slice() : domainOf(1);
       if (options.xLog) {
@@ -151,15 +173,23 @@
         if (xd[1] === xd[0]) xd[1] = xd[0] + 1;
       }
       if (options.yLog) {
-        yd[0] = Math.max(yd[0], 1e-9);
+        if (!(yd[0] > 0)) yd[0] = Math.min(1e-9, yd[1] / 10); // a log axis starts above 0, wherever the data do
         if (!(yd[1] > yd[0])) yd[1] = yd[0] * 10;
       } else if (yd[1] === yd[0]) yd[1] = yd[0] + 1;
       if (!options.yDomain && !options.yLog) {
         var pad = (yd[1] - yd[0]) * 0.04;
         yd = [yd[0] - pad, yd[1] + pad];
       }
+      var yFormat = options.yFormat || defaultFormat;
+      var yticks = options.yLog ? logTicks(yd[0], yd[1], Math.max(3, Math.floor(plotH / 24))) : linearTicks(yd[0], yd[1], Math.max(3, Math.floor(plotH / 45)));
+      // room for the longest tick label (11 px text, about 6.2 px a character) and, left of it, the
+      // axis title (12 px, rotated, at x 12): the two never overlap, however long the labels
+      var longest = 0;
+      yticks.forEach(function (v) {
+        longest = Math.max(longest, String(yFormat(v)).length);
+      });
+      m.left = Math.max(m.left, Math.ceil(12 + 8 + 4 + longest * 6.2 + 6));
       var plotW = width - m.left - m.right;
-      var plotH = height - m.top - m.bottom;
       var sx = options.xLog
         ? function (v) {
             return m.left + ((Math.log10(Math.max(v, xd[0])) - Math.log10(xd[0])) / (Math.log10(xd[1]) - Math.log10(xd[0]))) * plotW;
@@ -182,7 +212,6 @@
       };
       chart.geometry = { sx: sx, sy: sy, m: m, width: width, height: height, xd: xd, yd: yd, plotW: plotW, plotH: plotH };
       var xFormat = options.xFormat || defaultFormat;
-      var yFormat = options.yFormat || defaultFormat;
 
       root.textContent = "";
       root.setAttribute("viewBox", "0 0 " + width + " " + height);
@@ -198,9 +227,13 @@
 
       var grid = svg("g", { class: "memo-grid" }, root);
       var axis = svg("g", { class: "memo-axis" }, root);
-      var xticks = options.xLog ? logTicks(xd[0], xd[1]) : linearTicks(xd[0], xd[1], Math.max(3, Math.floor(plotW / 80)));
+      var xCount = Math.max(3, Math.floor(plotW / 80));
+      var xticks = options.xTicks
+        ? options.xTicks(xd[0], xd[1], xCount, !!options.xLog)
+        : options.xLog
+          ? logTicks(xd[0], xd[1])
+          : linearTicks(xd[0], xd[1], xCount);
       if (options.xInteger) xticks = xticks.filter(function (v) { return Math.round(v) === v; });
-      var yticks = options.yLog ? logTicks(yd[0], yd[1]) : linearTicks(yd[0], yd[1], Math.max(3, Math.floor(plotH / 45)));
       xticks.forEach(function (v) {
         var x = sx(v);
         svg("line", { x1: x, x2: x, y1: m.top, y2: m.top + plotH }, grid);
@@ -252,7 +285,8 @@
         }
       });
       summary.textContent = describe(chart.series);
-      chart.guide = svg("line", { class: "memo-guide", y1: m.top, y2: m.top + plotH, x1: -10, x2: -10 }, root);
+      // the hover's guide line: hidden until the pointer or a key picks a point (71-chart-hover.js)
+      chart.guide = svg("line", { class: "memo-guide", y1: m.top, y2: m.top + plotH, x1: 0, x2: 0, visibility: "hidden" }, root);
       chart.dots = svg("g", {}, root);
       if (chart.hoverX != null) chart.show(chart.hoverX);
     };
@@ -286,5 +320,5 @@
     return chart;
   }
 
-  Memo.LineChart = { create: create, swatch: swatch, defaultFormat: defaultFormat };
+  Memo.LineChart = { create: create, swatch: swatch, defaultFormat: defaultFormat, percentTick: percentTick };
 })();

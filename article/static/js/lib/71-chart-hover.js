@@ -79,6 +79,7 @@
       var gx = chart.geometry.sx(anchor);
       chart.guide.setAttribute("x1", gx);
       chart.guide.setAttribute("x2", gx);
+      chart.guide.setAttribute("visibility", "visible");
       tooltip.textContent = "";
       var xFormat = options.tooltipX || options.xFormat || defaultFormat;
       tooltip.appendChild(element("div", "memo-tooltip-title", (options.xName ? options.xName + " " : "") + xFormat(anchor)));
@@ -118,10 +119,7 @@
     function hide() {
       chart.hoverX = null;
       tooltip.hidden = true;
-      if (chart.guide) {
-        chart.guide.setAttribute("x1", -10);
-        chart.guide.setAttribute("x2", -10);
-      }
+      if (chart.guide) chart.guide.setAttribute("visibility", "hidden");
       if (chart.dots) chart.dots.textContent = "";
       wrap.removeAttribute("data-hover");
     }
