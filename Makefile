@@ -70,7 +70,7 @@ SITE := $(or $(MEMORIZATION_SITE),site)
 # locks through MEMORIZATION_BUILD_OWNER. A plan (make -n, make -q) changes nothing and locks nothing.
 UNLOCKED_GOALS := help lint test install constraints bench bench-browser
 PLANNING := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
-ifneq ($(if $(MAKECMDGOALS),$(filter-out $(UNLOCKED_GOALS),$(MAKECMDGOALS)),article),)
+ifneq ($(if $(MAKECMDGOALS),$(filter-out $(UNLOCKED_GOALS) %.installed,$(MAKECMDGOALS)),article),)
 ifeq ($(PLANNING),)
 LOCKED_BY := $(shell $(PYTHON) -m build.build_lock take --owner $$PPID '$(SITE)/.lock' '$(RUN)/.lock')
 ifneq ($(.SHELLSTATUS),0)

@@ -8,7 +8,9 @@ below about 1.2e-38 by zero, which changes a model's numbers only where such val
 flushes, so training, evaluation, context, export's checks, precompute and the benchmarks compute alike.
 `build.units` calls `flush_denormal()` when it is imported, which every process that runs a model does;
 the profile's `flush_denormal` (recorded in run.json, checkpoints, results.json and the site's manifest)
-is what `settings` then holds each stage to.
+is what `settings` then holds each stage to. The flag belongs to a thread: threads started later (PyTorch's
+own) inherit it, and creating an onnxruntime session resets it on the thread that creates it, which no
+stage that runs a model in PyTorch does (the tests set it again before each test).
 
 Threads: float sums depend on how many threads share them, so a profile that fixes `train_threads` runs
 every stage that runs a model on that many (`settings`), and a stage's numbers do not depend on what runs

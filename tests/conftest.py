@@ -12,7 +12,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from build import checkpoints, dataset, profiles, run_files, train, units
+from build import checkpoints, cpu, dataset, profiles, run_files, train, units
 from exporter import export
 from tests.browser import BrowserMissing, launch
 from tests.train_helpers import copy_runs_and_cache
@@ -21,6 +21,13 @@ from tests.train_helpers import copy_runs_and_cache
 def _point_at(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(profiles, "RUNS_DIR", root / "runs")
     monkeypatch.setattr(profiles, "CACHE_DIR", root / "cache")
+
+
+@pytest.fixture(autouse=True)
+def flushed() -> None:
+    """Every test starts with subnormal floats flushed, as every stage's process runs: creating an
+    onnxruntime session resets the flag of the thread that creates it (the stages create none)."""
+    cpu.flush_denormal()
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,14 @@ can_flush = pytest.mark.skipif(not torch.set_flush_denormal(True), reason="this 
 
 @can_flush
 def test_importing_the_units_flushes_and_flush_denormal_switches_it() -> None:
+    """In a fresh process (here an earlier test's onnxruntime session may have reset this thread's flag)."""
+    program = (
+        "import torch; import build.units; from build import cpu; "
+        f"print(cpu.flushing(), (torch.tensor([{SUBNORMAL}]) * 1.0).item())"
+    )
+    done = subprocess.run([sys.executable, "-c", program], cwd=profiles.ROOT, capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "0.0"], done.stdout + done.stderr
+    cpu.flush_denormal()
     assert cpu.flushing() and not subnormal_survives()
     try:
         assert cpu.flush_denormal(False) is False and not cpu.flushing()

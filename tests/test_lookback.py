@@ -18,18 +18,19 @@ OBSERVATIONS = 3
 
 
 def plain_rows(model: Model, chars: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
-    """Connectivity [L, L] of one observation (no padding), one backward pass per output position,
-    through the unit's own fast layer (not `step`, which the measurement uses)."""
+    """Connectivity [L, L] of one observation (no padding) by plain autograd through the unit's own fast
+    layer (not `step`, which the measurement uses): a copy of the observation per output position p, whose
+    loss is the logit of p's word at p alone, so that one backward pass gives every copy's gradient, each
+    what a backward pass of its own position would give (the copies share nothing)."""
     length = len(chars)
-    values = np.zeros((length, length))
-    for p in range(length):
-        embedded = model.embedding(chars[: p + 1]).detach().requires_grad_(True)
-        hidden, _ = model.rnn(embedded[None])
-        logits = model.dense(hidden[0, p])
-        word = int(targets[p]) if int(targets[p]) > UNKNOWN else int(logits.argmax())
-        (gradient,) = torch.autograd.grad(logits[word], embedded)
-        values[p, : p + 1] = (gradient @ model.embedding.weight.T).pow(2).sum(-1).detach().double().numpy()
-    return values
+    copies = model.embedding(chars).detach().expand(length, -1, -1).clone().requires_grad_(True)
+    hidden, _ = model.rnn(copies)
+    positions = torch.arange(length)
+    logits = model.dense(hidden[positions, positions])  # copy p at position p: [L, vocabulary]
+    words = torch.where(targets > UNKNOWN, targets, logits.argmax(-1))
+    (gradient,) = torch.autograd.grad(logits[positions, words].sum(), copies)
+    values = (gradient @ model.embedding.weight.T).pow(2).sum(-1).detach().double().numpy()
+    return np.tril(values)  # row p: the characters up to p
 
 
 def plain_aggregates(rows: list[np.ndarray], texts: list[str]) -> tuple[dict, dict]:
