@@ -17,7 +17,7 @@ from pybtex.database import parse_string
 from build import figure_data, profiles
 from build.render import page, provenance, site_assets
 from build.render.article import Article, render_article
-from build.run_files import encode_lower_triangle
+from build.run_files import ARTICLE_DIR, encode_lower_triangle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "render"
 BIB = parse_string(
@@ -80,7 +80,12 @@ def context_data(at_space: tuple[float, float, float], observations: int = 200) 
 
 
 def passage_data(
-    text: str, keys: list[str], vocab: list[str], shares: dict[str, float] | None = None
+    text: str,
+    keys: list[str],
+    vocab: list[str],
+    shares: dict[str, float] | None = None,
+    passage_id: str = "grammar",
+    position: int = 28,
 ) -> dict:
     """A passage file (site/data/passages/<id>.json) for `keys`: made-up connectivity, the same for every
     run, where row 28 puts `shares[key]` of its connectivity before the current word when given."""
@@ -96,7 +101,20 @@ def passage_data(
         top_probs = [[0.3, 0.2, 0.1]] * len(text)
         connectivity = encode_lower_triangle(values)
         models[key] = {"top_ids": top_ids, "top_probs": top_probs, "connectivity": connectivity}
-    return {"id": "grammar", "text": text, "position": 28, "targets": targets, "models": models}
+    return {"id": passage_id, "text": text, "position": position, "targets": targets, "models": models}
+
+
+def write_article_passages(site: Path, keys: list[str], vocab: list[str], **grammar: object) -> None:
+    """site/data/passages/<id>.json for every passage block of the real article (made-up data; the
+    original's passage with `grammar`'s options, e.g. its shares at 28)."""
+    from build import passages
+
+    folder = site / "data" / "passages"
+    folder.mkdir(parents=True, exist_ok=True)
+    for found in passages.read([ARTICLE_DIR / "index.md"], tuple(keys)):
+        options = grammar if found.id == "grammar" else {}
+        data = passage_data(found.text, keys, vocab, passage_id=found.id, position=found.position, **options)
+        (folder / f"{found.id}.json").write_text(json.dumps(data))
 
 
 def fixture_json() -> tuple[dict, dict, list[str]]:
@@ -126,7 +144,6 @@ def build_site(
     (data / "passages").mkdir(parents=True)
     published = figure_data.published()
     keys = [m["key"] for m in manifest["models"]]
-    passage = passage_data(published["passage"]["text"], keys, vocab)
     # the other figures' data, as precompute writes it (the build-time snapshots draw from it)
     curves = {
         "models": {
@@ -148,7 +165,7 @@ def build_site(
     files = {"manifest": manifest, "vocab": vocab, "published": published, "results": results}
     for name, value in {**files, "curves": curves, "vanishing": vanishing}.items():
         (data / f"{name}.json").write_text(json.dumps(value))
-    (data / "passages" / "grammar.json").write_text(json.dumps(passage))
+    write_article_passages(tmp_path / "site", keys, vocab)
     return page.render(profile)
 
 

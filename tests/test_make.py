@@ -71,7 +71,7 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     for key in ("gru", "lstm", "nlstm"):
         assert (run / key / "autocomplete.onnx").exists() and (run / key / "connectivity.onnx").exists()
     manifest = json.loads((tmp_path / "site" / "data" / "manifest.json").read_text())
-    assert [p["id"] for p in manifest["passages"]] == ["grammar"]  # from article/index.md
+    assert [p["id"] for p in manifest["passages"]] == ["navy", "grammar"]  # from article/index.md
     assert 'data-passage="grammar"' in (tmp_path / "site" / "index.html").read_text()
 
     # The summary line comes last but for one line per model and the no-context baseline.

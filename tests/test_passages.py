@@ -18,8 +18,12 @@ def write(tmp_path: Path, text: str, name: str = "a.md") -> Path:
     return path
 
 
-def test_the_articles_passage_is_p1() -> None:
-    (grammar,) = passages.read([Path("article/index.md")], MODELS)
+def test_the_articles_passages_are_ours_then_p1() -> None:
+    """A passage from the test split that the default build's models can read, then the original's P1."""
+    navy, grammar = passages.read([Path("article/index.md")], MODELS)
+    assert navy.id == "navy" and navy.text.startswith(" designs supplied by the united states")
+    assert navy.text[31] == " " and navy.text[32:35] == "sta" and navy.text[177] == "u"
+    assert navy.highlights == (31, 34, 177, 192, 193) and navy.outside == ()
     assert grammar.id == "grammar" and grammar.text == P1 and len(grammar.text) == 198
     assert grammar.position == 28 and grammar.highlights == (28, 34, 106, 32, 159, 162, 141)
     assert grammar.text[28] == " " and grammar.text[29:35] == "gramma"  # spec section 5's indices

@@ -19,7 +19,14 @@ from build.render import context
 from build.render.article import render_article
 from build.render.citations import read_bibliography
 from build.run_files import ARTICLE_DIR, TRAINED, decode_lower_triangle
-from tests.render_helpers import article, context_data, fixture_json, passage_data, plain, table_row
+from tests.render_helpers import (
+    article,
+    context_data,
+    fixture_json,
+    plain,
+    table_row,
+    write_article_passages,
+)
 
 
 def test_a_bad_passage_block_fails_with_file_and_line(tmp_path: Path) -> None:
@@ -199,8 +206,7 @@ def fixture_site(site: Path, published: dict, shares: dict[str, float], words: l
     (data / "passages").mkdir(parents=True)
     (data / "published.json").write_text(json.dumps(published))
     (data / "vocab.json").write_text(json.dumps(words))
-    passage = passage_data(published["passage"]["text"], list(shares), words, shares)
-    (data / "passages" / "grammar.json").write_text(json.dumps(passage))
+    write_article_passages(site, list(shares), words, shares=shares)
 
 
 @pytest.mark.parametrize("setting", list(SETTINGS))

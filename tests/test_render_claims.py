@@ -68,6 +68,10 @@ FACTS = Facts(NAMES)
         ("suggests p 5 advanced within=2", True),
         ("suggests p 5 advanced", False),
         ("suggests p 5 the models=gru", True),
+        ("misses p 5 the models=lstm", True),  # the lstm's first is "advance"
+        ("misses p 5 the", False),  # the gru's first is "the"
+        ("misses p 5 the models=lstm within=3", False),
+        ("misses p 5 school within=3", True),
         ("known advanced school", True),
         ("known grammar school", False),
     ],

@@ -23,6 +23,9 @@ Checks:
     suggests PASSAGE POSITION WORD [models=a,b] [within=K]
                                        WORD is among the first K suggestions (default 1) of every
                                        listed model (default: all) at POSITION of the passage
+    misses PASSAGE POSITION WORD [models=a,b] [within=K]
+                                       WORD is not among the first K suggestions (default 1) of
+                                       any listed model there
     known WORD ...                     every WORD is in this build's vocabulary
 """
 
@@ -161,6 +164,20 @@ def _within(facts: Facts, measure: str, a: str, b: str, by: str) -> tuple[bool, 
 def _suggests(
     facts: Facts, passage: str, position: str, word: str, models: str = "", within: str = "1"
 ) -> tuple[bool, str]:
+    return _suggestions(facts, passage, position, word, models, within, present=True)
+
+
+def _misses(
+    facts: Facts, passage: str, position: str, word: str, models: str = "", within: str = "1"
+) -> tuple[bool, str]:
+    return _suggestions(facts, passage, position, word, models, within, present=False)
+
+
+def _suggestions(
+    facts: Facts, passage: str, position: str, word: str, models: str, within: str, present: bool
+) -> tuple[bool, str]:
+    """Whether WORD is (`present`) or is not among the first `within` suggestions of every listed model
+    at `position` of the passage, and each model's suggestions there."""
     data = facts.passage(passage)
     if not data:
         raise ValueError(f"no passage {passage!r} on this page")
@@ -174,7 +191,7 @@ def _suggests(
         if key not in data["models"]:
             raise ValueError(f"passage {passage!r} has no model {key!r}")
         top = [vocab[i] for i in data["models"][key]["top_ids"][index]]
-        holds = holds and word in top[: int(within)]
+        holds = holds and (word in top[: int(within)]) == present
         shown.append(f"{key}: {', '.join(top)}")
     return holds, f"at {index} of {passage}: " + "; ".join(shown)
 
@@ -192,6 +209,7 @@ CHECKS: dict[str, Callable[..., tuple[bool, str]]] = {
     "above": _above,
     "within": _within,
     "suggests": _suggests,
+    "misses": _misses,
     "known": _known,
 }
 FLAGS = ("separated",)  # words that switch an option on
