@@ -205,7 +205,8 @@ def test_every_data_figure_says_what_it_shows_in_numbers(chromium, site: Path) -
 
         # The hero: position, target and the share of connectivity before the word, from the data, and
         # again after the reader picks another position.
-        data = json.loads((site / "data" / "passages" / "grammar.json").read_text())
+        hero_passage = page.get_attribute(HERO, "data-passage")
+        data = json.loads((site / "data" / "passages" / f"{hero_passage}.json").read_text())
         vocab = json.loads((site / "data" / "vocab.json").read_text())
         text = data["text"]
         rows = decode_lower_triangle(data["models"]["gru"]["connectivity"])

@@ -273,7 +273,9 @@ def test_the_long_term_values_read_the_passage_only_when_asked(names: dict) -> N
 
 
 def test_the_models_whose_connectivity_is_ranked_against_the_published(names: dict) -> None:
-    assert names["agreement_models"] == names["model_list"]  # the fixture ranks all three
+    ranked = names["agreement_models"]
+    assert [m["key"] for m in ranked] == [m["key"] for m in names["model_list"]]  # the fixture ranks all
+    assert all(m["original"]["key"] == m["key"] and 0 < m["original"]["by_distance"] <= 1 for m in ranked)
     assert names["counted_as_original"]["model"]["key"] == "gru"
 
 
