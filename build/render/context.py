@@ -90,21 +90,11 @@ def share_at_space(model: dict) -> dict:
     return model["test"]["context"]["share_before_word"]["0"]
 
 
-def separated(above: dict, below: dict) -> bool:
-    """Whether `above`'s share at the space lies above `below`'s beyond both 95% intervals."""
-    low, high = share_at_space(above)["low"], share_at_space(below)["high"]
-    return low is not None and high is not None and low > high
-
-
-def lookback(model_list: list[dict], claimed: str | None = None) -> dict:
-    """How far back the models look over the test split (results.json test.context), as the prose says
-    it: the models ordered by their share before the word at the space before a word, whether each step
-    of that order is separated beyond the intervals, and `claim(key)`, what the measurement says of the
-    claim that model `key` looks back least: "supported" (its interval lies below every other's),
-    "contradicted" (above some other's) or "not separated" (None when the run has no model `key` or no
-    other model). For the claim the original's passage makes of model `claimed`: `claimed` (our model of
-    that key, None: none), `verdict` (its claim) and `below_claimed` (when contradicted, the models whose
-    interval lies below its own, in the order)."""
+def lookback(model_list: list[dict]) -> dict:
+    """How far back the models look over the test split (results.json test.context), as the prose
+    quotes it: `rows`, per model from the largest share before the word at the space before a word to
+    the smallest, the shares at 0 and at 5 or more letters read and the 1% reach in words; and how the
+    measurement was made (observations, positions, resamples, seed, max_distance)."""
     missing = [m["key"] for m in model_list if not m["test"].get("context")]
     if missing:
         raise RenderError(
@@ -112,61 +102,33 @@ def lookback(model_list: list[dict], claimed: str | None = None) -> dict:
             "run make article"
         )
     ordered = sorted(model_list, key=lambda m: -(share_at_space(m)["mean"] or 0.0))
-    pairs = zip(ordered, ordered[1:], strict=False)
-    steps = [{"above": a, "below": b, "separated": separated(a, b)} for a, b in pairs]
     context = model_list[0]["test"]["context"]
 
-    def claim(key: str) -> str | None:
-        least = next((m for m in model_list if m["key"] == key), None)
-        others = [m for m in model_list if m is not least]
-        if least is None or not others:
-            return None
-        if all(separated(other, least) for other in others):
-            return "supported"
-        if any(separated(least, other) for other in others):
-            return "contradicted"
-        return "not separated"
-
-    def reach(model: dict, share: float = 0.01) -> int | None:
-        """The first distance at which the 0-letter curve falls below `share` of the row (None: never)."""
+    def reach(model: dict, share: float = 0.01) -> str:
+        """Where the 0-letter curve first falls below `share` of the row, in words."""
         curve = model["test"]["context"]["by_distance"]["0"]
-        return next((d for d, v in enumerate(curve) if v is not None and v < share), None)
+        distance = next((d for d, v in enumerate(curve) if v is not None and v < share), None)
+        if distance is None:
+            return f"nowhere within {context['max_distance']} characters"
+        return f"{distance} characters back"
 
     def row(model: dict) -> dict:
         shares = model["test"]["context"]["share_before_word"]
-        distance = reach(model)
-        where = f"{distance} characters back" if distance is not None else "nowhere within"
         return {
             "key": model["key"],
             "name": model["name"],
             "at_space": shares["0"],
             "five_letters": shares["5+"],
-            "reach": where if distance is not None else f"{where} {context['max_distance']} characters",
+            "reach": reach(model),
         }
 
-    least = next((m for m in model_list if m["key"] == claimed), None)
-    verdict = claim(claimed) if claimed is not None else None
-    # when the claim is contradicted: the models it lies above beyond the intervals
-    contradicted = verdict == "contradicted"
-    below = [m for m in ordered if m is not least and separated(least, m)] if contradicted else []
     return {
-        "ordered": ordered,
-        "rows": [row(m) for m in ordered],  # per model, in that order: the shares and the 1% reach, as words
-        "at_space": {m["key"]: share_at_space(m) for m in model_list},  # share before the word, 0 letters
-        "steps": steps,
-        "separated": all(step["separated"] for step in steps),
-        "overlapping": [step for step in steps if not step["separated"]],
-        "furthest": ordered[0],
+        "rows": [row(m) for m in ordered],
         "observations": context["observations"],
         "positions": context["positions"],
         "resamples": context["resamples"],
         "seed": context["seed"],
         "max_distance": context["max_distance"],
-        "reach": {m["key"]: reach(m) for m in model_list},
-        "claim": claim,
-        "claimed": least,
-        "verdict": verdict,
-        "below_claimed": below,
     }
 
 
@@ -241,10 +203,6 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
     ]
     originals = {o["key"]: o for o in original_models}
 
-    least_key = findings.least_looking_back(original_models, published_share)
-    long_term = findings.LongTerm(
-        lambda key: data.share_before_word(passage, key, index), published_share, least_key, models, compared
-    )
     names = {
         "models": models,
         "model_list": model_list,
@@ -252,7 +210,6 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         # ours that the original also trained (the only ones set beside its numbers), and the others
         "compared": compared,
         "unpublished": [m for m in model_list if m["key"] not in published["results"]],
-        "all_original": len(compared) == len(model_list) == len(published["results"]),
         "original_models": original_models,
         "baseline": results["baseline"],
         "dataset": {**results["dataset"]["stats"], **results["dataset"]["recipe"]},
@@ -264,8 +221,7 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         "corpus": results["corpus"],
         **comparison(results, published["recipe"]),
         "manifest": manifest,
-        "lookback": lookback(model_list, least_key),
-        "long_term": long_term,
+        "lookback": lookback(model_list),
         # the models whose connectivity on the example passage is ranked against the published values,
         # each with `original`, the published model of its key
         "agreement_models": [
@@ -275,12 +231,15 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         # 28 (`long_term_share`) and `original`, the published model of its key (None for a unit the
         # original did not have); read from the passage file only when the article asks
         "long_term_rows": lambda: [
-            {**m, "long_term_share": long_term.share(m["key"]), "original": originals.get(m["key"])}
+            {
+                **m,
+                "long_term_share": data.share_before_word(passage, m["key"], index),
+                "original": originals.get(m["key"]),
+            }
             for m in model_list
             if m["key"] in data.passage(passage)["models"]
         ],
         "against_baseline": findings.against_baseline(model_list, results["baseline"]),
-        "weakest": findings.weakest(model_list, original_models, published),
         "counted_as_original": findings.counted_as_original(compared, published),
         "share_before_word": data.share_before_word,
         "published_share_before_word": data.published_share_before_word,
