@@ -131,6 +131,13 @@ def test_claims_leave_a_hidden_marker_or_a_visible_note_with_file_and_line(tmp_p
     ]
 
 
+def test_a_claim_on_its_own_line_leaves_no_gap_before_the_punctuation(tmp_path: Path) -> None:
+    text = "# Title\n\nThe GRU names it\n  {claim: most share@0 gru}, while the others do not.\n\nNext.\n"
+    result = article(tmp_path, text, NAMES, ("gru", "lstm", "nlstm"))
+    assert re.search(r"The GRU names it<span [^>]*hidden></span>, while the others do not\.", result.body)
+    assert result.body.count("<p>") == 2  # the paragraphs stay apart
+
+
 def test_strict_mode_stops_on_a_failing_claim_and_not_otherwise(tmp_path: Path, capsys) -> None:
     result = article(tmp_path, "A claim. {claim: least share@0 gru}\n", NAMES, ("gru", "lstm", "nlstm"))
     claims.report(result.claims, strict=False)

@@ -39,6 +39,6 @@ def test_each_quantity_is_written_the_same_way_everywhere(tiny_site: Path) -> No
     assert set(hours) == {duration(published["training_seconds"])}, hours
     # our models' sizes and steps: what the appendix table and the reproducibility panel say
     for model in manifest["models"]:
-        assert f"{model['name']} {model['steps']} steps in" in text
+        assert f"{model['name']} {model['steps']:,} steps in" in text
     # no count of differences that the list of differences does not have
     assert not re.search(r"differs? (?:from the original's recipe )?in \w+ respects?", text)

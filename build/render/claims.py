@@ -44,7 +44,9 @@ from build import site_layout
 from build.render.errors import Origin, RenderError, placeholder
 from build.run_files import write_if_changed
 
-_CLAIM = re.compile(r"\s?\{claim:\s*(?P<body>[^{}\n]*)\}")
+# A claim takes the blanks before it, up to one line break, so that the sentence it follows keeps its
+# punctuation ("a letter {claim: ...}, while" reads "a letter, while"), and paragraphs stay apart.
+_CLAIM = re.compile(r"[ \t]*\n?[ \t]*\{claim:\s*(?P<body>[^{}\n]*)\}")
 LETTER_GROUPS = ("0", "1", "2", "3", "4", "5+")
 
 

@@ -440,7 +440,7 @@
       element(
         "p",
         "memo-chart-note",
-        "Boxes: learned layers (σ sigmoid, tanh, or linear); circles: elementwise product ×, sum +, and 1 − z; " +
+        "Boxes: learned layers (σ sigmoid, tanh, or linear); circles: elementwise product ×, sum +, and 1 − u (the GRU: one minus its update gate); " +
           "⊙ is the elementwise product. One step of one layer is shown."
       )
     );
