@@ -7,6 +7,7 @@
 #   TEXT8=/path/to/text8.zip make article PROFILE=paper   use a local copy of text8
 #   make article MODELS=gru,lstm,mycell     the models to train: each key names a file in build/units/
 #   make article PROFILE=tiny STEPS=50 LR=0.003   a quick study in its own run directory (runs/tiny-steps50-lr0.003)
+#   make article SEEDS=3                    every model trained with seeds 1..3, in runs/small-seeds3
 
 PROFILE ?= small
 CORPUS ?=
@@ -18,9 +19,12 @@ STEPS ?=
 UNITS ?=
 LR ?=
 SEED ?=
+# How many times each model trains (1 to 10; default: the profile's own), with training seeds SEED,
+# SEED + 1, ...: every measurement is made on each, and the page runs the first seed's weights.
+SEEDS ?=
 # STRICT=1: a claim of the article that the run does not support stops the render (build/render/claims.py).
 STRICT ?=
-export PROFILE CORPUS MODELS STEPS UNITS LR SEED
+export PROFILE CORPUS MODELS STEPS UNITS LR SEED SEEDS
 
 PYTHON ?= python3
 VENV := .venv
@@ -30,7 +34,7 @@ PY := $(VENV)/bin/python
 # keys. build/profiles.py needs only the standard library, so this works before .venv exists; an unknown
 # profile, corpus, model or setting stops Make here, before any rule runs.
 RUN_SETTINGS := --profile '$(PROFILE)' --corpus '$(CORPUS)' --models '$(MODELS)' --steps '$(STEPS)' \
-	--units '$(UNITS)' --lr '$(LR)' --seed '$(SEED)'
+	--units '$(UNITS)' --lr '$(LR)' --seed '$(SEED)' --seeds '$(SEEDS)'
 PLAN := $(shell MEMORIZATION_RUNS='$(MEMORIZATION_RUNS)' \
 	$(PYTHON) -m build.profiles plan $(RUN_SETTINGS) --model '$(MODEL)')
 ifneq ($(.SHELLSTATUS),0)
@@ -48,6 +52,15 @@ TRAIN_FLAGS := $(if $(YES),--yes)
 # How many models train at once: all of the run's when the profile gives each training one CPU thread
 # (small: side by side they make more steps per second than one at a time on every core), else one.
 TRAIN_JOBS := $(shell $(PYTHON) -m build.profiles train-jobs $(RUN_SETTINGS))
+# Every training seed's copy of the models, as folders under the run: <model> for the first seed (a
+# one-seed run's layout), seed<k>/<model> for the others.
+SEED_DIRS := $(shell $(PYTHON) -m build.profiles seed-dirs $(RUN_SETTINGS))
+SEEDED := $(KEYS) $(foreach d,$(SEED_DIRS),$(addprefix $(d)/,$(KEYS)))
+# What is measured on every seed's model and gathered into results.json: a further measurement per model
+# is its file here and its pattern rule below.
+MEASUREMENTS := eval.json context.json
+# A pattern rule's stem as a stage's options: gru -> --model gru; seed2/gru -> --model gru --training-seed 2.
+MODEL_ARGS = --model $(notdir $(1))$(if $(findstring /,$(1)), --training-seed $(patsubst seed%/,%,$(dir $(1))))
 
 INSTALLED := $(VENV)/.installed node_modules/.installed
 # The test tools (the `dev` extra), which `make article` does not install.
@@ -95,6 +108,7 @@ help:
 	@echo "                    (PROFILE=small|tiny|paper-shapes|paper, CORPUS=brown|text8, YES=1 for days on a CPU;"
 	@echo "                    runs/<profile>/ keeps the models, site/ always holds the run named;"
 	@echo "                    MODELS=gru,lstm,mycell: files of build/units/; STEPS= UNITS= LR= SEED=: a quick study;"
+	@echo "                    SEEDS=n: every model trained n times (seeds SEED..SEED+n-1), measured on each;"
 	@echo "                    STRICT=1: a claim of the article this run does not support is an error)"
 	@echo "make serve          the built site on http://localhost:8000/ (PORT= to change)"
 	@echo "make preview        serve the site, rebuild it on every save under article/ and reload the page (PORT=)"
@@ -151,9 +165,9 @@ $(RUN)/dataset.json: $(INSTALLED) build/corpus.py build/text.py build/dataset.py
 # A model depends on its own unit file (build/units/<key>.py) and kernels (build/kernels/<key>.py), so
 # adding or editing one unit retrains only the models that use it.
 .SECONDEXPANSION:
-$(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/training_state.py build/fused.py $(UNIT_SOURCES) build/units/$$*.py \
-		$$(wildcard build/kernels/$$*.py)
-	$(PY) -m build.train $(STAGE) --model $*$(if $(TRAIN_FLAGS), $(TRAIN_FLAGS))$(if \
+$(RUN)/%/model.pt: $(RUN)/dataset.json build/train.py build/training_state.py build/fused.py $(UNIT_SOURCES) \
+		build/units/$$(notdir $$*).py $$(wildcard build/kernels/$$(notdir $$*).py)
+	$(PY) -m build.train $(STAGE) $(call MODEL_ARGS,$*)$(if $(TRAIN_FLAGS), $(TRAIN_FLAGS))$(if \
 		$(filter-out 1,$(TRAIN_JOBS)), --progress lines)
 
 # When the models train side by side (TRAIN_JOBS > 1: one CPU thread per process, which every stage that
@@ -167,12 +181,12 @@ endif
 
 $(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py build/connectivity.py \
 		$(wildcard article/reference/connectivity_*.json)
-	$(PY) -m build.evaluate $(STAGE) --model $*
+	$(PY) -m build.evaluate $(STAGE) $(call MODEL_ARGS,$*)
 
 # How far back the model looks over the test split (build/lookback.py): redone when the model or the
 # dataset changes, never for an edit of the article.
 $(RUN)/%/context.json: $(RUN)/%/model.pt $(RUN)/dataset.json build/lookback.py
-	$(PY) -m build.lookback $(STAGE) --model $*
+	$(PY) -m build.lookback $(STAGE) $(call MODEL_ARGS,$*)
 
 # The two ONNX graphs of a model (autocomplete.onnx, connectivity.onnx) and their sizes.
 $(RUN)/%/export.json: $(RUN)/%/model.pt $(wildcard exporter/*.py)
@@ -235,7 +249,7 @@ deploy: article
 $(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
 	$(PY) -m build.evaluate $(STAGE) --baseline
 
-$(RUN)/results.json: $(foreach m,$(KEYS),$(RUN)/$(m)/eval.json $(RUN)/$(m)/context.json) $(RUN)/baseline.json \
+$(RUN)/results.json: $(foreach m,$(SEEDED),$(addprefix $(RUN)/$(m)/,$(MEASUREMENTS))) $(RUN)/baseline.json \
 		$(RUN_MODELS) build/results.py
 	$(PY) -m build.results $(STAGE)
 
@@ -247,7 +261,7 @@ $(RUN_MODELS):
 # (MODEL is checked against the run's models when Make plans; an empty one is refused here.)
 retrain:
 	@[ -n "$(strip $(MODEL))" ] || { echo "retrain: say which model, e.g. make retrain MODEL=$(firstword $(KEYS)) (one of: $(KEYS))"; exit 2; }
-	rm -rf -- "$(RUN)/$(strip $(MODEL))"
+	rm -rf -- "$(RUN)/$(strip $(MODEL))" $(foreach d,$(SEED_DIRS),"$(RUN)/$(d)/$(strip $(MODEL))")
 	$(MAKE) article
 
 # The browser tests drive Debian's Chromium (Playwright never downloads one): installed here when

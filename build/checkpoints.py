@@ -80,6 +80,7 @@ def load_trained(profile: Profile, key: str, device: torch.device | None = None)
             "model": dataclasses.asdict(profile.model(key)),
             "dataset": dataset_key(profile),
             "flush_denormal": profile.flush_denormal,
+            "train_seed": profile.model_seed,  # another seed's model is never read as this one
         },
     )
     model = Model.for_profile(profile, key)

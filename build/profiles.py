@@ -29,7 +29,14 @@ ARTICLE_MODELS = ("gru", "lstm", "nlstm")  # the original's three models, every 
 LAYERS = 2  # layers of a model whose unit file does not say (the original stacks its GRU and LSTM twice)
 MAX_MODELS = 6  # the page has six distinct model colours
 # Settings a quick study may override (Make variables and --options of every stage): variable -> field.
-STUDY_SETTINGS = {"steps": "steps", "units": "units", "lr": "learning_rate", "seed": "train_seed"}
+STUDY_SETTINGS = {
+    "steps": "steps",
+    "units": "units",
+    "lr": "learning_rate",
+    "seed": "train_seed",
+    "seeds": "seeds",
+}
+MAX_SEEDS = 10  # training runs per model that one build may ask for
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,13 @@ class Profile:
     flush_denormal: bool = True
     max_length: int = 200
     seed: int = SEED
-    train_seed: int = 1  # initial weights and batch order
+    train_seed: int = 1  # initial weights and batch order (of the first of the run's seeds)
+    # How many times each model trains, with the training seeds train_seed, train_seed + 1, ...: every
+    # measurement is made on each, and the page runs the first seed's weights.
+    seeds: int = 1
+    # Which of the run's seeds a stage works on (0: the first, whose files keep a one-seed run's layout);
+    # chosen per stage (--training-seed), never a setting of the run, so run.json leaves it out.
+    seed_offset: int = 0
     checkpoint_every: int = 200
     validate_every: int = 100
     validation_batches: int = 8  # how many validation mini-batches each logged validation loss averages
@@ -100,11 +113,43 @@ class Profile:
     def run_dir(self) -> Path:
         return RUNS_DIR / self.run_name
 
+    @property
+    def training_seeds(self) -> tuple[int, ...]:
+        """The run's training seeds, in order; the first is the one whose weights the page runs."""
+        return tuple(range(self.train_seed, self.train_seed + self.seeds))
+
+    @property
+    def model_seed(self) -> int:
+        """The training seed of the models this profile's stage works on."""
+        return self.train_seed + self.seed_offset
+
+    @property
+    def seed_dir(self) -> str:
+        """Where this seed's models live under the run directory: "" for the first seed (a one-seed run's
+        layout), "seed<k>" for the others."""
+        return f"seed{self.model_seed}" if self.seed_offset else ""
+
     def model(self, key: str) -> ModelConfig:
         for config in self.models:
             if config.key == key:
                 return config
         raise KeyError(f"profile {self.name!r} has no model {key!r}; it has {[m.key for m in self.models]}")
+
+
+def for_seed(profile: Profile, seed: int | str) -> Profile:
+    """`profile` working on the models of training seed `seed`, one of the run's seeds."""
+    try:
+        number = int(str(seed).strip())
+    except ValueError:
+        number = None
+    if number not in profile.training_seeds:
+        seeds = profile.training_seeds
+        raise SystemExit(
+            f"--training-seed {seed!r}: this run trains with seeds {seeds[0]} to {seeds[-1]}"
+            if len(seeds) > 1
+            else f"--training-seed {seed!r}: this run trains with seed {seeds[0]} only"
+        )
+    return dataclasses.replace(profile, seed_offset=number - profile.train_seed)
 
 
 def model_configs(keys: tuple[str, ...] | list[str], units: int) -> tuple[ModelConfig, ...]:
@@ -218,15 +263,31 @@ def _given(value: Setting) -> bool:
     return value is not None and str(value).strip() != ""
 
 
-def _number(variable: str, value: Setting, kind: type, minimum: float, strict: bool = False) -> int | float:
-    """`value` as an int or float of at least `minimum` (above it when `strict`), or one clear line."""
+def _number(
+    variable: str,
+    value: Setting,
+    kind: type,
+    minimum: float,
+    strict: bool = False,
+    maximum: float | None = None,
+) -> int | float:
+    """`value` as an int or float of at least `minimum` (above it when `strict`) and at most `maximum`,
+    or one clear line."""
     try:
         number = kind(str(value).strip())
     except ValueError:
         number = None
-    if number is None or not math.isfinite(number) or number < minimum or (strict and number == minimum):
+    if (
+        number is None
+        or not math.isfinite(number)
+        or number < minimum
+        or (strict and number == minimum)
+        or (maximum is not None and number > maximum)
+    ):
         what = "an integer" if kind is int else "a number"
         bound = f"{'above' if strict else 'at least'} {minimum:g}"
+        if maximum is not None:
+            bound = f"from {minimum:g} to {maximum:g}"
         raise SystemExit(f"{variable}={value!r}: must be {what} {bound}")
     return number
 
@@ -255,6 +316,7 @@ def load(
     units: Setting = None,
     lr: Setting = None,
     seed: Setting = None,
+    seeds: Setting = None,
 ) -> Profile:
     """The named profile, with its corpus replaced when `corpus` is given (e.g. paper shapes on Brown),
     its models when `models` lists unit files, and its training settings for a quick study. A study
@@ -271,10 +333,12 @@ def load(
     variant = []
     study = {"steps": (steps, int, 1, False), "units": (units, int, 1, False), "lr": (lr, float, 0, True)}
     study["seed"] = (seed, int, 0, False)
+    study["seeds"] = (seeds, int, 1, False)
     for variable, (value, kind, minimum, strict) in study.items():
         if not _given(value):
             continue
-        number = _number(variable.upper(), value, kind, minimum, strict)
+        maximum = MAX_SEEDS if variable == "seeds" else None
+        number = _number(variable.upper(), value, kind, minimum, strict, maximum)
         current = width if variable == "units" else getattr(profile, STUDY_SETTINGS[variable])
         if number == current:
             continue
@@ -313,7 +377,8 @@ def make_variables(profile: Profile) -> list[str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every stage's command line takes, with defaults from the environment (PROFILE, CORPUS,
-    MODELS, STEPS, UNITS, LR, SEED): which run, and a quick study's changes to it."""
+    MODELS, STEPS, UNITS, LR, SEED, SEEDS): which run, a quick study's changes to it, and which of its
+    training seeds a stage works on."""
     parser.add_argument("--profile", default=os.environ.get("PROFILE") or "small", choices=sorted(PROFILES))
     parser.add_argument("--corpus", default=os.environ.get("CORPUS") or None, choices=CORPORA)
     parser.add_argument(
@@ -325,6 +390,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             default=os.environ.get(variable.upper(), ""),
             help=f"the profile's {field_name} for a quick study (its own run directory)",
         )
+    parser.add_argument(
+        "--training-seed",
+        default="",
+        help="work on the models of this one of the run's training seeds (default: the first)",
+    )
 
 
 def study(args: argparse.Namespace) -> dict[str, Setting]:
@@ -333,7 +403,9 @@ def study(args: argparse.Namespace) -> dict[str, Setting]:
 
 
 def from_arguments(args: argparse.Namespace) -> Profile:
-    return load(args.profile, args.corpus, **study(args))
+    profile = load(args.profile, args.corpus, **study(args))
+    seed = getattr(args, "training_seed", "")
+    return for_seed(profile, seed) if _given(seed) else profile
 
 
 def stage_arguments(profile_name: str, corpus: str | None = None, **settings: Setting) -> str:
@@ -363,14 +435,20 @@ def train_jobs(profile: Profile) -> int:
     return len(profile.models) if profile.train_threads else 1
 
 
+def seed_dirs(profile: Profile) -> list[str]:
+    """The folders under the run directory that hold the models of every seed but the first."""
+    return [for_seed(profile, seed).seed_dir for seed in profile.training_seeds[1:]]
+
+
 def main() -> None:
     """Answers Make's questions: `plan` (run directory and model keys on one line), `run-dir`, `models`,
-    `stage` (the options every stage gets), `train-jobs` (how many models train at once).
+    `stage` (the options every stage gets), `train-jobs` (how many models train at once), `seed-dirs`
+    (the folders of every training seed but the first, seed2 seed3 ...).
 
     Arguments are taken as given (an empty one means the profile's own), and a wrong one exits with status
     2 and one line on stdout, which the Makefile turns into `$(error ...)`."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("question", choices=["plan", "run-dir", "models", "stage", "train-jobs"])
+    parser.add_argument("question", choices=["plan", "run-dir", "models", "stage", "train-jobs", "seed-dirs"])
     parser.add_argument("--profile", default=os.environ.get("PROFILE") or "small")
     parser.add_argument("--corpus", default=os.environ.get("CORPUS") or None)
     parser.add_argument("--model", default=None)
@@ -392,6 +470,8 @@ def main() -> None:
         print(" ".join(answer[1:]))
     elif args.question == "train-jobs":
         print(train_jobs(load(args.profile, args.corpus or None, **settings)))
+    elif args.question == "seed-dirs":
+        print(" ".join(seed_dirs(load(args.profile, args.corpus or None, **settings))))
     else:
         print(stage_arguments(args.profile, args.corpus or None, **settings))
 

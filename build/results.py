@@ -2,6 +2,11 @@
 the stages wrote (training curves and summaries, eval.json, context.json, baseline.json, the dataset's
 description, versions and commit) into one results.json.
 
+A run that trains each model with several seeds (SEEDS=n) keeps, per model, the first seed's values
+where a one-seed run has them (the page runs that seed's weights), every seed's test values under
+`seeds`, and their spread under `across_seeds`: mean, lowest and highest seed, and for three seeds or
+more a 95% t-interval of the mean over seeds.
+
     python -m build.results   -> <run>/results.json
 """
 
@@ -10,12 +15,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
+import statistics
 import sys
 from pathlib import Path
 
 from build import profiles
 from build.checkpoints import CheckpointError, load_trained, trained_summary
 from build.evaluate import ORIGINAL_BATCH
+from build.lookback import LETTER_GROUPS
 from build.profiles import Profile
 from build.run_files import (
     BASELINE,
@@ -47,31 +55,89 @@ def training_curve(path: Path) -> dict:
     }
 
 
+# The two-sided 95% quantile of Student's t by degrees of freedom, for up to profiles.MAX_SEEDS seeds.
+T_975 = {2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
+INTERVAL_FROM_SEEDS = 3  # fewer seeds give no interval of the mean worth printing
+
+
+def seed_test(directory: Path) -> dict:
+    """One seed's test values of one model: its eval.json with its context.json as `context`."""
+    test = json.loads((directory / EVALUATION).read_text())
+    context = directory / CONTEXT  # build/lookback.py
+    try:
+        test["context"] = json.loads(context.read_text())
+    except ValueError as error:
+        raise ValueError(f"{context}: not JSON ({error}); make remakes it from the model") from error
+    return test
+
+
+def test_numbers(test: dict) -> dict[str, float]:
+    """The numbers of one seed's test values that `across_seeds` summarises, by name."""
+    numbers = {
+        "cross_entropy": test["cross_entropy"],
+        "accuracy": test["accuracy"],
+        "as_original_cross_entropy": test["as_original"]["cross_entropy"],
+        "as_original_accuracy": test["as_original"]["accuracy"],
+    }
+    for letters, value in enumerate(test["accuracy_by_letters"]["top1"]):
+        numbers[f"accuracy_{letters}"] = value
+    shares = test.get("context", {}).get("share_before_word", {})
+    for group in LETTER_GROUPS:
+        if shares.get(group, {}).get("mean") is not None:
+            numbers[f"share_before_word_{group}"] = shares[group]["mean"]
+    return numbers
+
+
+def spread(values: list[float]) -> dict:
+    """Mean, lowest and highest of one number over seeds, and from three seeds on the 95% t-interval of
+    the mean (`low`, `high`)."""
+    summary = {"mean": statistics.fmean(values), "min": min(values), "max": max(values)}
+    if len(values) >= INTERVAL_FROM_SEEDS:
+        half = T_975[len(values) - 1] * statistics.stdev(values) / math.sqrt(len(values))
+        summary |= {"low": summary["mean"] - half, "high": summary["mean"] + half}
+    return summary
+
+
+def across_seeds(tests: list[dict]) -> dict:
+    """Every number of `test_numbers` that all seeds have, summarised over the seeds (`spread`)."""
+    numbers = [test_numbers(test) for test in tests]
+    shared = [name for name in numbers[0] if all(name in n for n in numbers)]
+    return {name: spread([n[name] for n in numbers]) for name in shared}
+
+
 def gather(profile: Profile) -> dict:
     """Everything the article quotes about this profile's models, gathered from the stages' files."""
     run = profile.run_dir
     description = json.loads((run / DATASET_RECORD).read_text())
     models = []
     for config in profile.models:
-        directory = model_dir(profile, config.key)
-        _, payload = load_trained(profile, config.key)
-        curve = training_curve(directory / LOSSES)
-        test = json.loads((directory / EVALUATION).read_text())
-        context = directory / CONTEXT  # build/lookback.py
-        try:
-            test["context"] = json.loads(context.read_text())
-        except ValueError as error:
-            raise ValueError(f"{context}: not JSON ({error}); make remakes it from the model") from error
-        agreement = test.pop("connectivity_vs_published", None)
-        models.append(
-            {
-                **trained_summary(config, payload),
-                "final_train_loss": curve["train_loss"][-1],
-                "final_valid_loss": curve["valid_loss"][-1],
-                "test": test,
-                **({"connectivity_vs_published": agreement} if agreement else {}),
-            }
-        )
+        seeds = []
+        for seed in profile.training_seeds:
+            seeded = profiles.for_seed(profile, seed)
+            directory = model_dir(seeded, config.key)
+            _, payload = load_trained(seeded, config.key)
+            curve = training_curve(directory / LOSSES)
+            test = seed_test(directory)
+            agreement = test.pop("connectivity_vs_published", None)
+            seeds.append(
+                {
+                    "seed": seed,
+                    "test": test,
+                    "training_seconds": round(payload["elapsed"], 2),
+                    "final_train_loss": curve["train_loss"][-1],
+                    "final_valid_loss": curve["valid_loss"][-1],
+                    **({"connectivity_vs_published": agreement} if agreement else {}),
+                }
+            )
+            if seed == profile.train_seed:  # the page's seed: its values where a one-seed run has them
+                first = {
+                    **trained_summary(config, payload),
+                    "final_train_loss": curve["train_loss"][-1],
+                    "final_valid_loss": curve["valid_loss"][-1],
+                    "test": test,
+                    **({"connectivity_vs_published": agreement} if agreement else {}),
+                }
+        models.append({**first, "seeds": seeds, "across_seeds": across_seeds([s["test"] for s in seeds])})
     return {
         "profile": profile.name,
         "corpus": profile.corpus,
@@ -82,6 +148,7 @@ def gather(profile: Profile) -> dict:
             "learning_rate": profile.learning_rate,
             **training_settings(profile),
             "train_seed": profile.train_seed,
+            "seeds": list(profile.training_seeds),  # every model trained once with each
             "embedding": profile.embedding,
             "vocab_size": profile.vocab_size,
             "init": profile.init,

@@ -9,6 +9,8 @@ and the preview never load it.
     runs/<run>/<model>/          training (checkpoint.pt, model.pt, losses.csv), evaluation (eval.json),
                                  context over the test split (context.json), export (export.json and
                                  the graphs it names)
+    runs/<run>/seed<k>/<model>/  the same for each further training seed k of the run (SEEDS=n), but
+                                 export: the page runs the first seed's models, kept where one seed's are
     runs/<run>/baseline.json, results.json   evaluation of the no-context baseline, and of the whole run
     cache/datasets/<key>.npz     the encoded dataset, shared by every run with the same recipe and corpus
     site/                        precompute's data (site/data/) and render's page
@@ -71,7 +73,8 @@ def training_settings(profile: Profile) -> dict:
 
 
 def model_dir(profile: Profile, key: str) -> Path:
-    return profile.run_dir / key
+    """Model `key`'s folder for the training seed the profile works on (profiles.for_seed)."""
+    return profile.run_dir / profile.seed_dir / key
 
 
 def dataset_cache(key: str) -> Path:
@@ -151,8 +154,9 @@ class RunDirError(RuntimeError):
 
 def run_record(profile: Profile) -> dict:
     """What made a run directory: the format of its files and every setting of its profile but the list
-    of models (each model's own checkpoint records its configuration, so models can be added to a run)."""
-    settings = {k: v for k, v in dataclasses.asdict(profile).items() if k != "models"}
+    of models (each model's own checkpoint records its configuration, so models can be added to a run) and
+    the seed a stage works on (the run's seeds are a setting)."""
+    settings = {k: v for k, v in dataclasses.asdict(profile).items() if k not in ("models", "seed_offset")}
     return {"format": profiles.RUN_FORMAT, "run": profile.run_name, "profile": settings}
 
 
@@ -170,6 +174,7 @@ def claim_run_dir(profile: Profile) -> Path:
             # Records written before models could be chosen per run list them; before studies, no variant.
             found["profile"].pop("models", None)
             found["profile"].setdefault("variant", "")
+            found["profile"].setdefault("seeds", 1)  # before seeds, every run trained once
             for setting, value in IDENTITY_DEFAULTS.items():  # before schedules: constant, no clipping
                 found["profile"].setdefault(setting, value)
             # Settings of later stages only, which older records lack: their files are made afresh.

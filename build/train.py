@@ -121,7 +121,7 @@ def seconds_per_step(
     """Wall-clock seconds of one training step, measured on a throwaway copy of the model."""
     trial = copy.deepcopy(model)
     optimizer = torch.optim.Adam(trial.parameters(), lr=profile.learning_rate)
-    rows = batch_indices(0, len(data.inputs["train"]), profile.batch_size, profile.train_seed)
+    rows = batch_indices(0, len(data.inputs["train"]), profile.batch_size, profile.model_seed)
     chars, targets = data.batch("train", rows, device)
     started = time.perf_counter()
     loss_sum, count, _ = trial.loss(chars, targets, fused=fused)
@@ -160,7 +160,7 @@ def check_cpu_time(run: Run) -> None:
 def take_step(run: Run) -> float:
     """One optimiser step on mini-batch `run.step` at the schedule's learning rate; its training loss."""
     profile = run.profile
-    rows = batch_indices(run.step, len(run.data.inputs["train"]), profile.batch_size, profile.train_seed)
+    rows = batch_indices(run.step, len(run.data.inputs["train"]), profile.batch_size, profile.model_seed)
     chars, targets = run.data.batch("train", rows, run.device)
     loss_sum, count, _ = run.model.loss(chars, targets, fused=run.fused)
     loss = loss_sum / count

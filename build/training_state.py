@@ -59,7 +59,7 @@ def identity(profile: Profile, key: str, data: Dataset) -> dict:
         "vocab_size": profile.vocab_size,
         "embedding": profile.embedding,
         "dataset": data.key,
-        "train_seed": profile.train_seed,
+        "train_seed": profile.model_seed,
         "batch_size": profile.batch_size,
         "learning_rate": profile.learning_rate,
         **training_settings(profile),
@@ -133,7 +133,7 @@ def setup(profile: Profile, key: str, device: torch.device, implementation: str 
     data = dataset_stage.load(profile)
     directory = model_dir(profile, key)
     directory.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(profile.train_seed)
+    torch.manual_seed(profile.model_seed)
     model = Model.for_profile(profile, key).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=profile.learning_rate)  # set each step
     chosen = implementation or default_implementation(device)
