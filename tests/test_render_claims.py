@@ -87,6 +87,37 @@ def test_separated_needs_intervals_apart() -> None:
     assert not check("order share@0 gru lstm separated", facts)[0]
 
 
+def seeded(*per_seed: dict) -> dict:
+    """A model trained with seeds 1, 2, ...: the first seed's test values, and every seed's."""
+    return {**per_seed[0], "seeds": [{"seed": k, "test": m["test"]} for k, m in enumerate(per_seed, 1)]}
+
+
+def test_with_several_seeds_a_comparison_holds_only_in_every_seed() -> None:
+    models = {
+        "gru": seeded(model(2.30, (0.80, 0.79, 0.81), [0.2]), model(2.31, (0.70, 0.69, 0.71), [0.2])),
+        "lstm": seeded(model(2.35, (0.78, 0.77, 0.79), [0.2]), model(2.36, (0.75, 0.74, 0.76), [0.2])),
+        "nlstm": seeded(model(2.45, (0.50, 0.49, 0.51), [0.1]), model(2.40, (0.52, 0.51, 0.53), [0.1])),
+    }
+    facts = Facts({**NAMES, "models": models})
+    holds, numbers = check("order share@0 gru lstm nlstm", facts)
+    assert not holds
+    assert numbers.startswith("holds in seed 1 of 2 only: seed 1: share@0: gru 80.0%")
+    assert "seed 2: share@0: gru 70.0%" in numbers
+    assert check("order share@0 lstm nlstm separated", facts) == (
+        True,
+        "seed 1: share@0: lstm 78.0% [77.0%, 79.0%]; nlstm 50.0% [49.0%, 51.0%]; "
+        "seed 2: share@0: lstm 75.0% [74.0%, 76.0%]; nlstm 52.0% [51.0%, 53.0%]",
+    )
+    assert check("most cross_entropy gru", facts)[1].startswith("holds in none of the 2 seeds")
+    assert check("suggests p 5 the models=gru", facts)[0]  # passages are the first seed's: checked once
+
+
+def test_one_seed_is_checked_as_before() -> None:
+    models = {key: seeded(m) for key, m in NAMES["models"].items()}
+    facts = Facts({**NAMES, "models": models})
+    assert check("order share@0 gru lstm nlstm", facts) == check("order share@0 gru lstm nlstm", FACTS)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

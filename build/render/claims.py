@@ -2,7 +2,10 @@
 
     The Nested LSTM looks back least. {claim: least share@0 nlstm separated}
 
-and the build checks it against this run's numbers. A claim that holds leaves no trace on the page but a
+and the build checks it against this run's numbers: in a run whose models trained with several seeds
+(SEEDS=n), a comparison of measures (order, least, most, above, within) is checked in every seed's
+numbers and holds only when it holds in all of them; the note of one that holds in some says which. A
+claim that holds leaves no trace on the page but a
 hidden marker; one that fails is printed with its `file:line`, marked beside its sentence ("not
 supported by this build", with the numbers), and stops the render in strict mode (`--strict`, `make
 article STRICT=1`). A claim is a check's name and its arguments: model keys, `baseline`, measures and
@@ -86,6 +89,22 @@ class Facts:
 
     def keys(self) -> list[str]:
         return list(self.models)
+
+    def seeds(self) -> list[int]:
+        """The training seeds that every model was measured with (results.json models[].seeds), in order;
+        empty for a run without them, which is checked on its models' own numbers."""
+        lists = [[s["seed"] for s in m.get("seeds", [])] for m in self.models.values()]
+        return lists[0] if lists and all(found == lists[0] for found in lists) else []
+
+    def for_seed(self, seed: int) -> Facts:
+        """The same facts with every model's test numbers those of training seed `seed`."""
+        seeded = Facts({})
+        seeded.baseline, seeded.passage, seeded.vocab = self.baseline, self.passage, self.vocab
+        seeded.models = {
+            key: {**m, "test": next(s["test"] for s in m["seeds"] if s["seed"] == seed)}
+            for key, m in self.models.items()
+        }
+        return seeded
 
     def value(self, measure: str, key: str) -> Value:
         """`measure` of model `key` (or of the baseline)."""
@@ -215,6 +234,25 @@ CHECKS: dict[str, Callable[..., tuple[bool, str]]] = {
     "known": _known,
 }
 FLAGS = ("separated",)  # words that switch an option on
+# The checks that compare measured numbers: with several training seeds, each seed's must agree.
+SEEDED = ("order", "least", "most", "above", "within")
+
+
+def in_every_seed(facts: Facts, run: Callable[[Facts], tuple[bool, str]]) -> tuple[bool, str]:
+    """`run` on every training seed's numbers: holds when it holds in each; the numbers name the seeds
+    where it holds when that is some of them only, then each seed's numbers."""
+    seeds = facts.seeds()
+    if len(seeds) < 2:
+        return run(facts)
+    results = [run(facts.for_seed(seed)) for seed in seeds]
+    holding = [seed for seed, (holds, _) in zip(seeds, results, strict=True) if holds]
+    shown = "; ".join(f"seed {seed}: {numbers}" for seed, (_, numbers) in zip(seeds, results, strict=True))
+    if len(holding) == len(seeds):
+        return True, shown
+    if not holding:
+        return False, f"holds in none of the {len(seeds)} seeds: {shown}"
+    plural = "s" if len(holding) > 1 else ""
+    return False, f"holds in seed{plural} {', '.join(map(str, holding))} of {len(seeds)} only: {shown}"
 
 
 def check(text: str, facts: Facts) -> tuple[bool, str]:
@@ -235,6 +273,8 @@ def check(text: str, facts: Facts) -> tuple[bool, str]:
         else:
             positional.append(word)
     try:
+        if words[0] in SEEDED:
+            return in_every_seed(facts, lambda seeded: CHECKS[words[0]](seeded, *positional, **options))
         return CHECKS[words[0]](facts, *positional, **options)
     except TypeError as error:
         raise ValueError(f"{words[0]}: wrong arguments ({error}); see build/render/claims.py") from error

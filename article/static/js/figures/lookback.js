@@ -8,6 +8,9 @@
  * position, at the space before a word (0 letters) and with 3 or more letters read. One line per model
  * in its colour with its interval as a band; hover or the arrow keys read the values and intervals; a
  * visually hidden summary states them, and a table view lists every number.
+ * A run that trained each model with several seeds (models[].seeds[], each with its own test.context)
+ * draws every seed as a thin line and their mean as the model's line, its band the 95% t-interval of the
+ * mean over seeds where results.json has one (models[].across_seeds, three seeds or more).
  * Draws with Memo.LineChart (js/lib/70-chart.js).
  */
 (function () {
@@ -44,6 +47,63 @@
     return v >= 5 ? "5+" : String(v);
   }
 
+  /** A model's training seeds that were measured, when there are several (else none). */
+  function seedsOf(m) {
+    var seeds = (m.seeds || []).filter(function (s) {
+      return s.test && s.test.context && s.test.context.share_before_word;
+    });
+    return seeds.length > 1 ? seeds : [];
+  }
+
+  /** The mean over `lists` (equal lengths) at each index; null where any is missing. */
+  function meanOf(lists) {
+    return lists[0].map(function (_, k) {
+      var sum = 0;
+      for (var j = 0; j < lists.length; j++) {
+        var v = lists[j][k];
+        if (v == null || !isFinite(v)) return null;
+        sum += v;
+      }
+      return sum / lists.length;
+    });
+  }
+
+  /** The thin line of every seed and the bold line of their mean, from each seed's values `values(seed)`
+   * (an array by x) and the mean's band `band(k)` ([low, high] or null); a one-seed model keeps `single`. */
+  function seededSeries(m, i, id, single, values, band) {
+    var seeds = seedsOf(m);
+    if (!seeds.length) return [single];
+    var cls = Memo.colourClass(m.key, i);
+    var name = m.name || m.key;
+    var lines = seeds.map(function (s) {
+      return {
+        id: id + "-seed" + s.seed,
+        label: name + ", seed " + s.seed,
+        className: cls,
+        thin: true,
+        faded: true,
+        points: values(s).map(function (v, x) {
+          return [x, v];
+        }),
+      };
+    });
+    var mean = meanOf(seeds.map(values));
+    lines.push({
+      id: id,
+      label: name + ", mean of " + seeds.length + " seeds",
+      className: cls,
+      markers: single.markers,
+      points: mean.map(function (v, x) {
+        return [x, v];
+      }),
+      band: mean.map(function (_, x) {
+        var b = band(x) || [null, null];
+        return [x, b[0], b[1]];
+      }),
+    });
+    return lines;
+  }
+
   Memo.register("lookback", function (figure) {
     var Chart = Memo.LineChart;
     var start = Chart.begin(figure, "data/results.json");
@@ -55,6 +115,12 @@
       });
       if (!models.length) throw new Error(src + " holds no test.context (build/lookback.py)");
       var context = models[0].test.context;
+      var seedCount = seedsOf(models[0]).length || 1;
+      var seedList = seedsOf(models[0])
+        .map(function (s) {
+          return s.seed;
+        })
+        .join(", ");
       var maxDistance = context.max_distance || (context.by_distance["0"] || []).length - 1;
       var keys = models.map(function (m) {
         return m.key;
@@ -136,7 +202,12 @@
       note.textContent =
         "Over the first " + context.observations + " observations of the test split (" +
         Number(context.positions).toLocaleString("en") + " output positions). Bands: 95% intervals from " +
-        Number(context.resamples).toLocaleString("en") + " bootstrap resamples of the observations. A distance counts the positions that reach that far back.";
+        Number(context.resamples).toLocaleString("en") + " bootstrap resamples of the observations. A distance counts the positions that reach that far back." +
+        (seedCount > 1
+          ? " Each model trained " + seedCount + " times (training seeds " + seedList + "): thin lines are the seeds, the bold line their mean" +
+            (seedCount >= 3 ? ", its band on the share chart the 95% t-interval of the mean over seeds" : " (no band: two seeds give no interval worth drawing)") +
+            "; the tables give the first seed's numbers, whose weights the live figures run."
+          : " Each model trained once: the intervals cover the choice of text, not the training.");
       body.appendChild(note);
       var tables = Memo.element("details", "memo-table-view");
       tables.appendChild(Memo.element("summary", null, "Table of the numbers"));
@@ -164,7 +235,22 @@
           points.push([x, entry.mean]);
           band.push([x, entry.low, entry.high]);
         });
-        return { id: m.key + "-share", label: m.name || m.key, className: Memo.colourClass(m.key, i), points: points, band: band, markers: true };
+        var single = { id: m.key + "-share", label: m.name || m.key, className: Memo.colourClass(m.key, i), points: points, band: band, markers: true };
+        return seededSeries(
+          m,
+          i,
+          single.id,
+          single,
+          function (s) {
+            return GROUPS.map(function (g) {
+              return (s.test.context.share_before_word[g] || {}).mean;
+            });
+          },
+          function (x) {
+            var spread = (m.across_seeds || {})["share_before_word_" + GROUPS[x]] || {};
+            return spread.low == null ? null : [spread.low, spread.high];
+          }
+        );
       }
 
       function distanceSeries(m, i, group) {
@@ -172,7 +258,7 @@
         var means = c.by_distance[group] || [];
         var lows = (c.by_distance_low || {})[group] || [];
         var highs = (c.by_distance_high || {})[group] || [];
-        return {
+        var single = {
           id: m.key + "-distance-" + group,
           label: m.name || m.key,
           className: Memo.colourClass(m.key, i),
@@ -183,6 +269,18 @@
             return [d, lows[d], highs[d]];
           }),
         };
+        return seededSeries(
+          m,
+          i,
+          single.id,
+          single,
+          function (s) {
+            return s.test.context.by_distance[group] || [];
+          },
+          function () {
+            return null;
+          }
+        );
       }
 
       function describe(list) {
@@ -205,9 +303,17 @@
                 .join(", ")
             );
           });
+          var spread = (m.across_seeds || {}).share_before_word_0;
+          var seeds = seedsOf(m).length;
+          var over = seeds && spread
+            ? " Over its " + seeds + " training seeds the share at 0 letters averages " + percent(spread.mean) +
+              " (lowest seed " + percent(spread.min) + ", highest " + percent(spread.max) + ")" +
+              (spread.low == null ? "" : ", 95% t-interval of the mean " + percent(spread.low) + " to " + percent(spread.high)) +
+              "; the numbers before are the first seed's."
+            : "";
           return (
             (m.name || m.key) + ": share of connectivity before the current word at " + shares.join(", ") +
-            ". Mean connectivity by distance " + reach.join("; ") + "."
+            ". Mean connectivity by distance " + reach.join("; ") + "." + over
           );
         });
         return parts.length ? parts.join(" ") : "No model shown.";
@@ -293,8 +399,8 @@
         var lo = Infinity;
         var hi = 0;
         series.forEach(function (s) {
-          s.band.forEach(function (p, k) {
-            [s.points[k][1], p[1], p[2]].forEach(function (v) {
+          (s.band || s.points).forEach(function (p, k) {
+            [s.points[k][1], s.band ? p[1] : null, s.band ? p[2] : null].forEach(function (v) {
               if (v == null || !isFinite(v)) return;
               if (v > hi) hi = v;
               if (v > 0 && v < lo) lo = v;
@@ -311,14 +417,20 @@
           return [m, models.indexOf(m)];
         });
         shareChart.draw(
-          indexed.map(function (p) {
-            return shareSeries(p[0], p[1]);
-          })
+          [].concat.apply(
+            [],
+            indexed.map(function (p) {
+              return shareSeries(p[0], p[1]);
+            })
+          )
         );
         distanceCharts.forEach(function (chart, k) {
-          var series = indexed.map(function (p) {
-            return distanceSeries(p[0], p[1], DISTANCES[k].key);
-          });
+          var series = [].concat.apply(
+            [],
+            indexed.map(function (p) {
+              return distanceSeries(p[0], p[1], DISTANCES[k].key);
+            })
+          );
           chart.set({ yLog: state.log, yDomain: valueRange(series, state.log) });
           chart.draw(series);
         });
