@@ -120,6 +120,8 @@ def lookback(model_list: list[dict]) -> dict:
             "at_space": shares["0"],
             "five_letters": shares["5+"],
             "reach": reach(model),
+            # the share at 0 letters over the training seeds: mean, min, max (low, high from three seeds)
+            "across": model.get("across_seeds", {}).get("share_before_word_0"),
         }
 
     return {
@@ -130,6 +132,19 @@ def lookback(model_list: list[dict]) -> dict:
         "seed": context["seed"],
         "max_distance": context["max_distance"],
     }
+
+
+def training_runs(results: dict) -> dict:
+    """How many training runs of each model the page's numbers rest on (results.json models[].seeds;
+    runs gathered before seeds trained once, with `training.train_seed`): `count`, the seeds in order
+    (`seeds`), the first (`first`, whose weights the figures run), and `whose`, the run whose numbers a
+    sentence quotes, in words ("this build's one training run" or "the first training run (seed 1)")."""
+    listed = [s["seed"] for s in results["models"][0].get("seeds", [])] if results["models"] else []
+    listed = listed or [results["training"].get("train_seed", 1)]
+    whose = (
+        f"the first training run (seed {listed[0]})" if len(listed) > 1 else "this build's one training run"
+    )
+    return {"count": len(listed), "seeds": listed, "first": listed[0], "whose": whose}
 
 
 class PassageData:
@@ -222,6 +237,7 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         **comparison(results, published["recipe"]),
         "manifest": manifest,
         "lookback": lookback(model_list),
+        "runs": training_runs(results),
         # the models whose connectivity on the example passage is ranked against the published values,
         # each with `original`, the published model of its key
         "agreement_models": [
