@@ -79,6 +79,11 @@ def test_a_unit_file_gives_name_layers_and_options_or_they_are_derived(tmp_path,
         ({"lr": "-1"}, "LR='-1': must be a number above 0"),
         ({"lr": "nan"}, "LR='nan': must be a number above 0"),
         ({"seed": "-3"}, "SEED='-3': must be an integer at least 0"),
+        ({"seeds": "0"}, "SEEDS='0': must be an integer from 1 to 10"),
+        ({"seeds": "-2"}, "SEEDS='-2': must be an integer from 1 to 10"),
+        ({"seeds": "three"}, "SEEDS='three': must be an integer from 1 to 10"),
+        ({"seeds": "1.5"}, "SEEDS='1.5': must be an integer from 1 to 10"),
+        ({"seeds": "11"}, "SEEDS='11': must be an integer from 1 to 10"),
     ],
 )
 def test_wrong_models_or_settings_stop_with_one_line(settings: dict, message: str) -> None:
@@ -98,6 +103,26 @@ def test_a_quick_study_gets_its_own_run_directory_named_after_what_differs() -> 
     assert profiles.load("paper", "brown", steps=5).run_name == "paper-brown-steps5"
 
 
+def test_seeds_train_every_model_with_consecutive_training_seeds_in_a_run_of_their_own() -> None:
+    tiny = profiles.load("tiny")
+    assert (tiny.seeds, tiny.training_seeds, tiny.seed_dir) == (1, (1,), "")
+    assert profiles.load("tiny", seeds="1") == tiny  # the profile's own count: the same run
+    seeded = profiles.load("tiny", seeds="3")
+    assert seeded.run_name == "tiny-seeds3" and seeded.training_seeds == (1, 2, 3)
+    assert profiles.load("tiny", seed="5", seeds="2").training_seeds == (5, 6)
+    assert profiles.make_variables(seeded) == ["SEEDS=3"]
+    third = profiles.for_seed(seeded, 3)
+    assert (third.model_seed, third.seed_dir, third.run_dir) == (3, "seed3", seeded.run_dir)
+    first = profiles.for_seed(seeded, "1")
+    assert (first.model_seed, first.seed_dir) == (1, "")  # the first seed keeps a one-seed run's layout
+    assert profiles.seed_dirs(seeded) == ["seed2", "seed3"] and profiles.seed_dirs(tiny) == []
+    for wrong, message in (("4", "seeds 1 to 3"), ("x", "'x'"), ("0", "seeds 1 to 3")):
+        with pytest.raises(SystemExit, match=message):
+            profiles.for_seed(seeded, wrong)
+    with pytest.raises(SystemExit, match="--training-seed '2': this run trains with seed 1 only"):
+        profiles.for_seed(tiny, "2")
+
+
 def test_make_asks_for_the_stage_options_and_the_plan() -> None:
     def ask(*arguments: str) -> str:
         result = subprocess.run(
@@ -115,6 +140,9 @@ def test_make_asks_for_the_stage_options_and_the_plan() -> None:
     )
     assert ask("models", "--profile", "tiny", "--models", "rnn,gru") == "rnn gru"
     assert ask("run-dir", "--profile", "tiny", "--lr", "0.5").endswith("runs/tiny-lr0.5")
+    assert ask("seed-dirs", "--profile", "tiny", "--seeds", "3") == "seed2 seed3"
+    assert ask("seed-dirs", "--profile", "tiny") == ""
+    assert ask("stage", "--profile", "tiny", "--seeds", "2") == "--profile tiny --seeds 2"
 
 
 def test_paper_keeps_the_originals_recipe_exactly() -> None:

@@ -137,6 +137,28 @@ def test_lookback_says_when_a_curve_stays_above_one_percent() -> None:
     assert context.lookback(models)["rows"][0]["reach"] == f"nowhere within {max_distance} characters"
 
 
+def test_training_runs_say_how_many_runs_the_numbers_rest_on() -> None:
+    one = {"models": [{"seeds": [{"seed": 1}]}], "training": {"train_seed": 1}}
+    assert context.training_runs(one) == {
+        "count": 1,
+        "seeds": [1],
+        "first": 1,
+        "whose": "this build's one training run",
+    }
+    before_seeds = {"models": [{}], "training": {"train_seed": 7}}  # results gathered before seeds
+    assert context.training_runs(before_seeds)["seeds"] == [7]
+    three = {"models": [{"seeds": [{"seed": s} for s in (4, 5, 6)]}], "training": {"train_seed": 4}}
+    assert context.training_runs(three)["whose"] == "the first training run (seed 4)"
+    assert context.training_runs(three)["count"] == 3
+
+
+def test_lookback_rows_carry_the_share_over_the_seeds() -> None:
+    models = lookback_models(a=(0.5, 0.45, 0.55))
+    assert context.lookback(models)["rows"][0]["across"] is None  # a run gathered before seeds
+    models[0]["across_seeds"] = {"share_before_word_0": {"mean": 0.52, "min": 0.5, "max": 0.54}}
+    assert context.lookback(models)["rows"][0]["across"]["max"] == 0.54
+
+
 def test_lookback_refuses_results_without_the_measurement() -> None:
     models = lookback_models(a=(0.5, 0.45, 0.55))
     models.append({"key": "old", "name": "Old", "test": {}})

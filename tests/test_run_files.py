@@ -45,6 +45,28 @@ def test_a_run_recorded_before_the_context_measurement_is_still_its_run(isolated
         run_files.claim_run_dir(other)
 
 
+def test_each_training_seed_has_its_models_apart_and_one_record_of_the_run(isolated) -> None:
+    seeded = profiles.load("tiny", seeds="2")
+    first, second = (profiles.for_seed(seeded, seed) for seed in seeded.training_seeds)
+    assert run_files.model_dir(first, "gru") == seeded.run_dir / "gru"  # as in a one-seed run
+    assert run_files.model_dir(second, "gru") == seeded.run_dir / "seed2" / "gru"
+    record = run_files.claim_run_dir(seeded)
+    assert json.loads(record.read_text())["profile"]["seeds"] == 2
+    assert "seed_offset" not in json.loads(record.read_text())["profile"]  # which seed a stage works on
+    assert run_files.claim_run_dir(second) == record
+    with pytest.raises(run_files.RunDirError, match=r"other settings \(seeds\)"):
+        run_files.claim_run_dir(dataclasses.replace(seeded, seeds=3))
+
+
+def test_a_run_recorded_before_seeds_trained_once(isolated) -> None:
+    profile = profiles.load("tiny")
+    record = run_files.claim_run_dir(profile)
+    stored = json.loads(record.read_text())
+    del stored["profile"]["seeds"]  # what a run recorded before seeds holds
+    record.write_text(json.dumps(stored))
+    assert run_files.claim_run_dir(profile) == record
+
+
 def test_lower_triangle_round_trip() -> None:
     values = np.tril(np.random.default_rng(0).random((7, 7)) * 10)
     decoded = run_files.decode_lower_triangle(run_files.encode_lower_triangle(values))
