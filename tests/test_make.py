@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from build import build_lock, profiles
+from build import build_lock, profiles, run_files
 from tests.train_helpers import copy_runs_and_cache
 
 
@@ -34,7 +34,7 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
         "CUDA_VISIBLE_DEVICES": "",
     }
     # MAKELEVEL too: under `make test` it would make these builds print "Entering/Leaving directory" lines.
-    for name in ("PROFILE", "CORPUS", "MODEL", "MODELS", "STEPS", "UNITS", "LR", "SEED"):
+    for name in ("PROFILE", "CORPUS", "MODEL", "MODELS", "STEPS", "UNITS", "LR", "SEED", "SEEDS"):
         env.pop(name, None)
     for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", build_lock.OWNER_VARIABLE):
         env.pop(name, None)
@@ -186,6 +186,48 @@ def test_unknown_names_stop_make_before_anything_runs(
         assert result.returncode != 0 and message in result.stderr, result.stderr
         assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
     assert not (tmp_path / "runs").exists() and not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("seeds", ["0", "-1", "two", "2.5", "11"])
+def test_a_bad_count_of_seeds_stops_make_before_anything_runs(tmp_path: Path, seeds: str) -> None:
+    env = isolated_env(tmp_path)
+    for where in ("command line", "environment"):
+        arguments = ["article", "PROFILE=tiny"] + ([f"SEEDS={seeds}"] if where == "command line" else [])
+        result = make(*arguments, env={**env, "SEEDS": seeds} if where == "environment" else env)
+        assert result.returncode != 0, where
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and f"SEEDS='{seeds}': must be an integer from 1 to 10" in lines[0], lines
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "site").exists()
+
+
+def test_tiny_builds_with_two_seeds_beside_the_first_seeds_run(
+    tiny_built: Path, tiny_results: dict, tmp_path: Path
+) -> None:
+    """`make article PROFILE=tiny SEEDS=2` in a run of its own, which here starts from a copy of the
+    session's one-seed tiny run (its seed-1 models are the same training): only the second seed trains,
+    every seed is measured, and results.json keeps the first seed's values where one seed's are."""
+    env = isolated_env(copy_runs_and_cache(tiny_built, tmp_path))
+    runs = tmp_path / "runs"
+    (runs / "tiny").rename(runs / "tiny-seeds2")
+    record = run_files.run_record(profiles.load("tiny", seeds="2"))  # what its dataset stage records
+    (runs / "tiny-seeds2" / "run.json").write_text(json.dumps(record))
+    built = make("article", "PROFILE=tiny", "SEEDS=2", env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
+    trained = re.findall(r"build\.train .*", built.stdout)
+    assert len(trained) == 3 and all("--seeds 2" in line and "--training-seed 2" in line for line in trained)
+    results = json.loads((runs / "tiny-seeds2" / "results.json").read_text())
+    assert results["training"]["seeds"] == [1, 2]
+    for model, alone in zip(results["models"], tiny_results["models"], strict=True):
+        assert (runs / "tiny-seeds2" / "seed2" / model["key"] / "context.json").is_file()
+        assert [s["seed"] for s in model["seeds"]] == [1, 2]
+        assert model["test"] == alone["test"] == model["seeds"][0]["test"]  # the first seed's, as before
+        assert model["seeds"][1]["test"]["cross_entropy"] != model["test"]["cross_entropy"]
+        spread = model["across_seeds"]["share_before_word_0"]
+        assert spread["min"] <= spread["mean"] <= spread["max"] and "low" not in spread  # two: no interval
+    page = " ".join((tmp_path / "site" / "index.html").read_text().split())
+    assert "Averaged over all 2 training runs" in page and "Each model was trained 2 times" in page
+    assert "building" not in make("-n", "article", "PROFILE=tiny", "SEEDS=2", env=env).stdout
+    assert "build.train" not in make("-n", "article", "PROFILE=tiny", "SEEDS=2", env=env).stdout
 
 
 def test_retrain_refuses_an_empty_model_and_removes_nothing(tmp_path: Path) -> None:
