@@ -59,7 +59,8 @@ UNIT_SOURCES := build/model.py build/init.py build/alphabet.py build/units/__ini
 	constraints preview
 .DELETE_ON_ERROR:
 # Pattern-rule outputs are "intermediate" to Make, which would delete them after the build: keep them.
-.PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/context.json $(RUN)/%/export.json
+.PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/context.json $(RUN)/%/truncated.json \
+	$(RUN)/%/export.json
 
 EXPORTS := $(foreach m,$(KEYS),$(RUN)/$(m)/export.json)
 SITE := $(or $(MEMORIZATION_SITE),site)
@@ -171,8 +172,13 @@ $(RUN)/%/eval.json: $(RUN)/%/model.pt build/evaluate.py build/connectivity.py \
 
 # How far back the model looks over the test split (build/lookback.py): redone when the model or the
 # dataset changes, never for an edit of the article.
-$(RUN)/%/context.json: $(RUN)/%/model.pt $(RUN)/dataset.json build/lookback.py
+$(RUN)/%/context.json: $(RUN)/%/model.pt $(RUN)/dataset.json build/lookback.py build/bootstrap.py
 	$(PY) -m build.lookback $(STAGE) --model $*
+
+# How much of that context the model uses: its loss with the context cut at fixed distances
+# (build/truncated.py). Redone, like the context, only when the model or the dataset changes.
+$(RUN)/%/truncated.json: $(RUN)/%/model.pt $(RUN)/dataset.json build/truncated.py build/bootstrap.py
+	$(PY) -m build.truncated $(STAGE) --model $*
 
 # The two ONNX graphs of a model (autocomplete.onnx, connectivity.onnx) and their sizes.
 $(RUN)/%/export.json: $(RUN)/%/model.pt $(wildcard exporter/*.py)
@@ -235,7 +241,8 @@ deploy: article
 $(RUN)/baseline.json: $(RUN)/dataset.json build/evaluate.py
 	$(PY) -m build.evaluate $(STAGE) --baseline
 
-$(RUN)/results.json: $(foreach m,$(KEYS),$(RUN)/$(m)/eval.json $(RUN)/$(m)/context.json) $(RUN)/baseline.json \
+$(RUN)/results.json: $(foreach m,$(KEYS),$(RUN)/$(m)/eval.json $(RUN)/$(m)/context.json $(RUN)/$(m)/truncated.json) \
+		$(RUN)/baseline.json \
 		$(RUN_MODELS) build/results.py
 	$(PY) -m build.results $(STAGE)
 

@@ -1,6 +1,6 @@
 """The run's results: everything the article quotes about a profile's models, gathered from the files
-the stages wrote (training curves and summaries, eval.json, context.json, baseline.json, the dataset's
-description, versions and commit) into one results.json.
+the stages wrote (training curves and summaries, eval.json, context.json, truncated.json, baseline.json,
+the dataset's description, versions and commit) into one results.json.
 
     python -m build.results   -> <run>/results.json
 """
@@ -24,6 +24,7 @@ from build.run_files import (
     EVALUATION,
     LOSSES,
     RESULTS,
+    TRUNCATED,
     git_commit,
     model_dir,
     training_settings,
@@ -47,6 +48,30 @@ def training_curve(path: Path) -> dict:
     }
 
 
+REACH = 0.9  # connectivity_90: the distance within which this share of a row's connectivity lies
+
+
+def connectivity_reach(curve: list[float | None], share: float = REACH) -> int:
+    """The distance back within which `share` of a row's connectivity lies at the space before a word,
+    from test.context's mean curve by distance (each row scaled to sum 1), as a share of what the curve
+    holds within its distances (its tail beyond them is below 1e-6 of a row in trained models)."""
+    values = [value or 0.0 for value in curve]
+    bound, running = share * sum(values), 0.0
+    for distance, value in enumerate(values):
+        running += value
+        if running >= bound:
+            return distance
+    return len(values) - 1
+
+
+def read_measure(path: Path) -> dict:
+    """A measurement file of a model's (context.json, truncated.json), or an error naming it."""
+    try:
+        return json.loads(path.read_text())
+    except ValueError as error:
+        raise ValueError(f"{path}: not JSON ({error}); make remakes it from the model") from error
+
+
 def gather(profile: Profile) -> dict:
     """Everything the article quotes about this profile's models, gathered from the stages' files."""
     run = profile.run_dir
@@ -57,11 +82,11 @@ def gather(profile: Profile) -> dict:
         _, payload = load_trained(profile, config.key)
         curve = training_curve(directory / LOSSES)
         test = json.loads((directory / EVALUATION).read_text())
-        context = directory / CONTEXT  # build/lookback.py
-        try:
-            test["context"] = json.loads(context.read_text())
-        except ValueError as error:
-            raise ValueError(f"{context}: not JSON ({error}); make remakes it from the model") from error
+        test["context"] = read_measure(directory / CONTEXT)  # build/lookback.py
+        truncated = read_measure(directory / TRUNCATED)  # build/truncated.py
+        # beside what the model uses, how far back its gradient reaches (the gradient's ordering)
+        reach = connectivity_reach(test["context"]["by_distance"]["0"])
+        test["truncated"] = {**truncated, "connectivity_90": reach}
         agreement = test.pop("connectivity_vs_published", None)
         models.append(
             {
