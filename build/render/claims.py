@@ -13,6 +13,11 @@ Measures (of a model key, or of `baseline` where it has them):
                       over the test set, with its bootstrap interval
     cross_entropy     test cross entropy
     accuracy@L        top-1 accuracy with L letters of the word read (0, 1, 2, ...); top2@L, top3@L too
+    rise@D            the rise of cross entropy over the whole observation's when only D characters before
+                      the current word are kept (D one of the measured distances), with its interval
+    effective_context the fewest characters kept that bring the cross entropy within 1% of the whole
+                      observation's, with its interval (the whole observation counts as infinitely far)
+    reach90           the distance back within which 90% of the connectivity lies at the space before a word
 
 Checks:
     order M a b c [separated]          M(a) > M(b) > M(c); with `separated`, each pair's intervals apart
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import shlex
 import sys
@@ -48,6 +54,21 @@ from build.run_files import write_if_changed
 # punctuation ("a letter {claim: ...}, while" reads "a letter, while"), and paragraphs stay apart.
 _CLAIM = re.compile(r"[ \t]*\n?[ \t]*\{claim:\s*(?P<body>[^{}\n]*)\}")
 LETTER_GROUPS = ("0", "1", "2", "3", "4", "5+")
+DISTANCE_MEASURES = ("effective_context", "reach90")  # distances in characters, not fractions
+
+
+def _formatted(measure: str, value: float) -> str:
+    """A measure's value as a failing claim shows it: a percentage, a distance or a cross entropy."""
+    if measure.startswith(("share", "accuracy", "top", "rise")):
+        return f"{value:.1%}"
+    if measure in DISTANCE_MEASURES:
+        return "the whole observation" if math.isinf(value) else f"{value:g}"
+    return f"{value:.4f}"
+
+
+def _distance(value: int | None) -> float:
+    """A distance of test.truncated: None (only the whole observation) is further than any."""
+    return math.inf if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -59,11 +80,10 @@ class Value:
     high: float | None = None
 
     def text(self, measure: str) -> str:
-        percent = measure.startswith(("share", "accuracy", "top"))
-        number = (lambda v: f"{v:.1%}") if percent else (lambda v: f"{v:.4f}")
+        mean = _formatted(measure, self.mean)
         if self.low is None or self.high is None:
-            return number(self.mean)
-        return f"{number(self.mean)} [{number(self.low)}, {number(self.high)}]"
+            return mean
+        return f"{mean} [{_formatted(measure, self.low)}, {_formatted(measure, self.high)}]"
 
 
 @dataclass
@@ -105,14 +125,36 @@ class Facts:
             return Value(found["mean"], found["low"], found["high"])
         if name == "cross_entropy" and not letters:
             return Value(source["cross_entropy"])
+        if name in ("rise", *DISTANCE_MEASURES):
+            return self.truncated(measure, key, source)
         if name in ("accuracy", "top1", "top2", "top3") and letters.isdigit():
             curve = source["accuracy_by_letters"]["top1" if name == "accuracy" else name]
             if int(letters) >= len(curve):
                 raise ValueError(f"{measure}: accuracy is measured up to {len(curve) - 1} letters")
             return Value(curve[int(letters)])
         raise ValueError(
-            f"unknown measure {measure!r}; use share@L, cross_entropy, accuracy@L, top2@L, top3@L"
+            f"unknown measure {measure!r}; use share@L, cross_entropy, accuracy@L, top2@L, top3@L, rise@D, "
+            "effective_context, reach90"
         )
+
+    @staticmethod
+    def truncated(measure: str, key: str, source: dict) -> Value:
+        """A measure of the context taken away (test.truncated): rise@D, effective_context, reach90."""
+        if "truncated" not in source:
+            raise ValueError(f"{measure}: {key} has no measurement of its context taken away")
+        cut = source["truncated"]
+        name, _, distance = measure.partition("@")
+        if name == "reach90":
+            return Value(_distance(cut["connectivity_90"]))
+        if name == "effective_context":
+            reach = cut["effective_context"]
+            return Value(_distance(reach["mean"]), _distance(reach["low"]), _distance(reach["high"]))
+        named = [("all" if d is None else str(d)) for d in cut["distances"]]
+        if distance not in named:
+            raise ValueError(f"{measure}: rise needs a distance kept, one of {', '.join(named)}")
+        at = named.index(distance)
+        rise = cut["rise"]
+        return Value(rise["mean"][at], rise["low"][at], rise["high"][at])
 
 
 def _apart(higher: Value, lower: Value) -> bool:

@@ -1,0 +1,112 @@
+"""The context taken away (results.json models[].test.truncated, build/truncated.py) as the page uses it:
+the names its prose quotes, and the figure's snapshot for readers without JavaScript.
+
+Distances are characters kept before the space that begins the current word; the prose also gives them
+in words, at the corpus's mean length of a word with its space (characters / words of the dataset).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from build import figure_kinds
+from build.render import svg
+from build.render.errors import RenderError
+from build.render.figures import Figure, describe
+
+FEW_OBSERVATIONS = 200  # fewer than this: the page says that the intervals are wide
+
+
+def _words(characters: int | None, per_word: float) -> float | None:
+    return None if characters is None else characters / per_word
+
+
+def truncated(model_list: list[dict], stats: dict) -> dict:
+    """What the prose quotes about the context taken away, in the models' order: per model (`rows`) the
+    rise in cross entropy with only the current word (`rise0`: mean, low, high, fractions), the effective
+    context (`effective`: mean, low, high in characters, None: only the whole observation) and in words
+    (`effective_words`), and where 90% of its connectivity lies (`reach90`, `reach90_words`); the
+    measurement's size (`observations`, `positions`, `resamples`, `within`, `few`) and `per_word`."""
+    missing = [m["key"] for m in model_list if not m["test"].get("truncated")]
+    if missing:
+        raise RenderError(
+            f"results.json: no test.truncated for {', '.join(missing)} (build/truncated.py writes it): "
+            "run make article"
+        )
+    per_word = stats["characters"] / stats["words"]
+    first = model_list[0]["test"]["truncated"]
+
+    def row(model: dict) -> dict:
+        cut = model["test"]["truncated"]
+        at = cut["distances"].index(0)
+        effective = cut["effective_context"]
+        return {
+            "key": model["key"],
+            "name": model["name"],
+            "rise0": {part: cut["rise"][part][at] for part in ("mean", "low", "high")},
+            "effective": effective,
+            "effective_words": _words(effective["mean"], per_word),
+            "reach90": cut["connectivity_90"],
+            "reach90_words": _words(cut["connectivity_90"], per_word),
+        }
+
+    return {
+        "rows": [row(m) for m in model_list],
+        "per_word": per_word,
+        "observations": first["observations"],
+        "positions": first["positions"],
+        "resamples": first["resamples"],
+        "within": first["within"],
+        "distances": [d for d in first["distances"] if d is not None],
+        "few": first["observations"] < FEW_OBSERVATIONS,
+    }
+
+
+def distance_label(distances: list[int | None]) -> Callable[[float], str]:
+    """The snapshot's x labels: the distance at each place of the list, `all` for the whole observation."""
+
+    def label(x: float) -> str:
+        index = round(x)
+        if not 0 <= index < len(distances):
+            return ""
+        return "all" if distances[index] is None else str(distances[index])
+
+    return label
+
+
+def truncated_snapshot(figure: Figure, inputs) -> str:  # noqa: ANN001 (build.render.snapshots.Inputs)
+    """The page's chart: each model's rise in cross entropy against the characters kept (their places in
+    the list: 0, then a log axis, then the whole observation), with its effective context marked."""
+    results = {m["key"]: m for m in inputs.data(figure_kinds.RESULTS.url)["models"]}
+    names, colours = inputs.names, inputs.colours
+    keys = [k for k in inputs.keys if "truncated" in results.get(k, {}).get("test", {})]
+    if not keys:
+        return svg.document([], 8, describe(figure))
+    distances = results[keys[0]]["test"]["truncated"]["distances"]
+    series, marks = [], []
+    for key in keys:
+        cut = results[key]["test"]["truncated"]
+        rise = cut["rise"]["mean"]
+        series.append({"label": names.get(key, key), "colour": colours[key], "points": list(enumerate(rise))})
+        at = distances.index(cut["effective_context"]["mean"])
+        marks.append(
+            {
+                "label": f"{names.get(key, key)}, effective context",
+                "colour": colours[key],
+                "dash": "4 3",
+                "points": [(at, 0.0), (at, rise[at])],
+            }
+        )
+    values = [v for s in series for _, v in s["points"] if v is not None and math.isfinite(v)]
+    parts, bottom = svg.chart(
+        series + marks,
+        "characters kept before the current word",
+        "rise in cross entropy",
+        12.0,
+        (min(0.0, *values), max(values) * 1.05 if max(values) > 0 else 0.01),
+        x_format=distance_label(distances),
+        y_format=svg.percent,
+    )
+    key, bottom = svg.legend(series + marks, bottom)
+    return svg.document(parts + key, bottom + 8, describe(figure))
