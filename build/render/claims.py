@@ -25,6 +25,7 @@ Checks:
     most M a [separated]               a has the highest M
     above M a b [by=X] [times=X]       M(a) > M(b), by more than X (absolute) or X times as much
     within M a b by=X                  |M(a) - M(b)| <= X
+    exceeds M N a b ...                M(k) > N(k) for each listed model k (two measures of one model)
     suggests PASSAGE POSITION WORD [models=a,b] [within=K]
                                        WORD is among the first K suggestions (default 1) of every
                                        listed model (default: all) at POSITION of the passage
@@ -205,6 +206,14 @@ def _within(facts: Facts, measure: str, a: str, b: str, by: str) -> tuple[bool, 
     return abs(first - second) <= float(by), f"{measure}: {_shown(facts, measure, [a, b])}"
 
 
+def _exceeds(facts: Facts, measure: str, other: str, *keys: str) -> tuple[bool, str]:
+    if not keys:
+        raise ValueError("exceeds needs two measures and at least one model")
+    holds = all(facts.value(measure, k).mean > facts.value(other, k).mean for k in keys)
+    shown = [f"{m}: {_shown(facts, m, list(keys))}" for m in (measure, other)]
+    return holds, "; ".join(shown)
+
+
 def _suggests(
     facts: Facts, passage: str, position: str, word: str, models: str = "", within: str = "1"
 ) -> tuple[bool, str]:
@@ -252,6 +261,7 @@ CHECKS: dict[str, Callable[..., tuple[bool, str]]] = {
     "most": _extreme(lowest=False),
     "above": _above,
     "within": _within,
+    "exceeds": _exceeds,
     "suggests": _suggests,
     "misses": _misses,
     "known": _known,

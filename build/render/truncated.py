@@ -18,16 +18,31 @@ from build.render.figures import Figure, describe
 FEW_OBSERVATIONS = 200  # fewer than this: the page says that the intervals are wide
 
 
-def _words(characters: int | None, per_word: float) -> float | None:
-    return None if characters is None else characters / per_word
+def distance_said(characters: int | None, per_word: float, largest: int) -> str:
+    """A distance as the prose says it: `8 characters (1.4 words)`; None (only the whole observation
+    will do): `more than 128 characters`."""
+    if characters is None:
+        return f"more than {largest} characters"
+    unit = "character" if characters == 1 else "characters"
+    return f"{characters} {unit} ({characters / per_word:.1f} words)"
+
+
+def interval_said(effective: dict) -> str:
+    """An effective context's interval: `4 to 8 characters`, `8 characters` when both ends agree."""
+    low, high = (
+        "the whole observation" if d is None else str(d) for d in (effective["low"], effective["high"])
+    )
+    return f"{low} characters" if low == high else f"{low} to {high} characters"
 
 
 def truncated(model_list: list[dict], stats: dict) -> dict:
     """What the prose quotes about the context taken away, in the models' order: per model (`rows`) the
-    rise in cross entropy with only the current word (`rise0`: mean, low, high, fractions), the effective
-    context (`effective`: mean, low, high in characters, None: only the whole observation) and in words
-    (`effective_words`), and where 90% of its connectivity lies (`reach90`, `reach90_words`); the
-    measurement's size (`observations`, `positions`, `resamples`, `within`, `few`) and `per_word`."""
+    rise in cross entropy with only the current word (`rise0`: mean, low, high, fractions), top-1
+    accuracy at the space before a word with the whole observation and with the word alone (`top1_whole`,
+    `top1_word`), the effective context (`effective`: mean, low, high in characters, None: only the whole
+    observation; `effective_said` in characters and words, `effective_interval`), and where 90% of its
+    connectivity lies (`reach90`, `reach90_said`); the measurement's size (`observations`, `positions`,
+    `resamples`, `within`, `distances`, `few`) and `per_word`."""
     missing = [m["key"] for m in model_list if not m["test"].get("truncated")]
     if missing:
         raise RenderError(
@@ -37,6 +52,8 @@ def truncated(model_list: list[dict], stats: dict) -> dict:
     per_word = stats["characters"] / stats["words"]
     first = model_list[0]["test"]["truncated"]
 
+    largest = max(d for d in first["distances"] if d is not None)
+
     def row(model: dict) -> dict:
         cut = model["test"]["truncated"]
         at = cut["distances"].index(0)
@@ -45,10 +62,13 @@ def truncated(model_list: list[dict], stats: dict) -> dict:
             "key": model["key"],
             "name": model["name"],
             "rise0": {part: cut["rise"][part][at] for part in ("mean", "low", "high")},
+            "top1_whole": cut["top1_at_0"]["mean"][-1],
+            "top1_word": cut["top1_at_0"]["mean"][at],
             "effective": effective,
-            "effective_words": _words(effective["mean"], per_word),
+            "effective_said": distance_said(effective["mean"], per_word, largest),
+            "effective_interval": interval_said(effective),
             "reach90": cut["connectivity_90"],
-            "reach90_words": _words(cut["connectivity_90"], per_word),
+            "reach90_said": distance_said(cut["connectivity_90"], per_word, largest),
         }
 
     return {
