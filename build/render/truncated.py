@@ -28,10 +28,13 @@ def distance_said(characters: int | None, per_word: float, largest: int) -> str:
 
 
 def interval_said(effective: dict) -> str:
-    """An effective context's interval: `4 to 8 characters`, `8 characters` when both ends agree."""
-    low, high = (
-        "the whole observation" if d is None else str(d) for d in (effective["low"], effective["high"])
-    )
+    """An effective context's interval: `4 to 8 characters`, `8 characters` when both ends agree, `8
+    characters to the whole observation` where some resamples need all of it."""
+    low, high = effective["low"], effective["high"]
+    if low is None:
+        return "the whole observation"
+    if high is None:
+        return f"{low} characters to the whole observation"
     return f"{low} characters" if low == high else f"{low} to {high} characters"
 
 
@@ -115,7 +118,7 @@ def truncated_snapshot(figure: Figure, inputs) -> str:  # noqa: ANN001 (build.re
                 "label": f"{names.get(key, key)}, effective context",
                 "colour": colours[key],
                 "dash": "4 3",
-                "points": [(at, 0.0), (at, rise[at])],
+                "points": [(at, 0.0), (at, max(rise[0], rise[at]))],
             }
         )
     values = [v for s in series for _, v in s["points"] if v is not None and math.isfinite(v)]

@@ -141,7 +141,7 @@
           thin: true,
           points: [
             [at, 0],
-            [at, t.rise.mean[at]],
+            [at, Math.max(t.rise.mean[0], t.rise.mean[at])],
           ],
         };
         return [line, mark];
