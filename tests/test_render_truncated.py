@@ -15,7 +15,7 @@ STATS = {"characters": 5600, "words": 1000}  # 5.6 characters a word, its space 
 
 
 def models() -> list[dict]:
-    return copy.deepcopy(fixture_json("results.json")["models"])
+    return copy.deepcopy(fixture_json()[0]["models"])
 
 
 def test_the_names_read_each_model_in_its_order() -> None:
