@@ -134,7 +134,7 @@ KINDS: dict[str, FigureKind] = {
             "truncated",
             (RESULTS,),
             "build.render.truncated:truncated_snapshot",
-            describe="How much each model's cross entropy rises with its context cut short",
+            describe="How much the cross entropy of each model rises when its context is cut short",
         ),
         FigureKind(
             "passage",
