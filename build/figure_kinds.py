@@ -131,6 +131,12 @@ KINDS: dict[str, FigureKind] = {
             describe="How far back each model looks over the test set",
         ),
         FigureKind(
+            "truncated",
+            (RESULTS,),
+            "build.render.truncated:truncated_snapshot",
+            describe="How much the cross entropy of each model rises when its context is cut short",
+        ),
+        FigureKind(
             "passage",
             (PASSAGES, VOCAB, PUBLISHED),
             f"{SNAPSHOTS}:passage_snapshot",

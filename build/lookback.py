@@ -10,8 +10,8 @@ and reduces each row to:
 - the row normalised to sum 1, read against the distance back from the output position, 0 to
   MAX_DISTANCE characters, for the positions with 0 letters read and for those with 3 or more. A
   distance counts the rows that reach that far back (position >= distance).
-Each mean has a 95% interval from a bootstrap over observations (RESAMPLES resamples, a fixed seed):
-positions of one observation share their context, so they are resampled together.
+Each mean has a 95% interval from a bootstrap over observations (build/bootstrap.py: RESAMPLES resamples,
+a fixed seed): positions of one observation share their context, so they are resampled together.
 
 All rows of a chunk of observations come from one forward pass and one reversed pass: the forward keeps
 the unit's state at every step; going back, step t's vector-Jacobian product (torch.func.vjp, vmapped
@@ -35,6 +35,7 @@ import torch
 from build import cpu, profiles
 from build import dataset as dataset_stage
 from build.alphabet import EOS, UNKNOWN
+from build.bootstrap import BOOTSTRAP_SEED, RESAMPLES, bootstrap
 from build.checkpoints import CheckpointError, load_trained
 from build.dataset import Dataset
 from build.model import Model, pick_device
@@ -44,8 +45,6 @@ from build.units import RecurrentUnit
 LETTER_GROUPS = ("0", "1", "2", "3", "4", "5+")
 DISTANCE_GROUPS = {"0": (0, 0), "3+": (3, None)}  # letters read: first and last (None: no limit)
 MAX_DISTANCE = 100
-RESAMPLES = 1000
-BOOTSTRAP_SEED = 20190425  # the original article's publication date
 CHUNK_OBSERVATIONS = 16  # observations whose rows go back together (their states stay in cache)
 SPACE = 1  # the alphabet id of " "
 
@@ -164,28 +163,6 @@ def observation_sums(values: np.ndarray, chars: np.ndarray) -> dict[str, np.ndar
         sums[f"{name}_sum"] = np.bincount(distance[cells], normalised[cells], minlength=MAX_DISTANCE + 1)
         sums[f"{name}_count"] = np.bincount(distance[cells], minlength=MAX_DISTANCE + 1).astype(np.float64)
     return sums
-
-
-def bootstrap(sums: np.ndarray, counts: np.ndarray, resamples: int, seed: int) -> dict[str, np.ndarray]:
-    """Means sum(sums)/sum(counts) over observations [N, K] and their 95% percentile intervals over
-    `resamples` resamples of the observations with replacement (NaN where nothing was counted)."""
-    observations = len(sums)
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, observations, size=(resamples, observations))
-    weights = np.zeros((resamples, observations))
-    np.add.at(weights, (np.arange(resamples)[:, None], draws), 1.0)
-
-    def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-        out = np.full(numerator.shape, np.nan)
-        return np.divide(numerator, denominator, out=out, where=denominator > 0)
-
-    mean = ratio(sums.sum(0), counts.sum(0))
-    resampled = ratio(weights @ sums, weights @ counts)
-    low, high = np.full(len(mean), np.nan), np.full(len(mean), np.nan)
-    defined = ~np.isnan(resampled).all(axis=0)
-    if defined.any():
-        low[defined], high[defined] = np.nanpercentile(resampled[:, defined], [2.5, 97.5], axis=0)
-    return {"mean": mean, "low": low, "high": high, "positions": counts.sum(0)}
 
 
 def _number(value: float) -> float | None:

@@ -1,6 +1,6 @@
 """The run's results: everything the article quotes about a profile's models, gathered from the files
-the stages wrote (training curves and summaries, eval.json, context.json, baseline.json, the dataset's
-description, versions and commit) into one results.json.
+the stages wrote (training curves and summaries, eval.json, context.json, truncated.json, baseline.json,
+the dataset's description, versions and commit) into one results.json.
 
 A run that trains each model with several seeds (SEEDS=n) keeps, per model, the first seed's values
 where a one-seed run has them (the page runs that seed's weights), every seed's test values under
@@ -32,6 +32,7 @@ from build.run_files import (
     EVALUATION,
     LOSSES,
     RESULTS,
+    TRUNCATED,
     git_commit,
     model_dir,
     training_settings,
@@ -55,19 +56,43 @@ def training_curve(path: Path) -> dict:
     }
 
 
+REACH = 0.9  # connectivity_90: the distance within which this share of a row's connectivity lies
+
+
+def connectivity_reach(curve: list[float | None], share: float = REACH) -> int:
+    """The distance back within which `share` of a row's connectivity lies at the space before a word,
+    from test.context's mean curve by distance (each row scaled to sum 1), as a share of what the curve
+    holds within its distances (its tail beyond them is below 1e-6 of a row in trained models)."""
+    values = [value or 0.0 for value in curve]
+    bound, running = share * sum(values), 0.0
+    for distance, value in enumerate(values):
+        running += value
+        if running >= bound:
+            return distance
+    return len(values) - 1
+
+
+def read_measure(path: Path) -> dict:
+    """A measurement file of a model's (context.json, truncated.json), or an error naming it."""
+    try:
+        return json.loads(path.read_text())
+    except ValueError as error:
+        raise ValueError(f"{path}: not JSON ({error}); make remakes it from the model") from error
+
+
 # The two-sided 95% quantile of Student's t by degrees of freedom, for up to profiles.MAX_SEEDS seeds.
 T_975 = {2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 INTERVAL_FROM_SEEDS = 3  # fewer seeds give no interval of the mean worth printing
 
 
 def seed_test(directory: Path) -> dict:
-    """One seed's test values of one model: its eval.json with its context.json as `context`."""
+    """One seed's test values of one model: its eval.json with its context.json as `context` and its
+    truncated.json as `truncated`, beside which the reach of its gradient (`connectivity_90`)."""
     test = json.loads((directory / EVALUATION).read_text())
-    context = directory / CONTEXT  # build/lookback.py
-    try:
-        test["context"] = json.loads(context.read_text())
-    except ValueError as error:
-        raise ValueError(f"{context}: not JSON ({error}); make remakes it from the model") from error
+    test["context"] = read_measure(directory / CONTEXT)  # build/lookback.py
+    truncated = read_measure(directory / TRUNCATED)  # build/truncated.py
+    reach = connectivity_reach(test["context"]["by_distance"]["0"])
+    test["truncated"] = {**truncated, "connectivity_90": reach}
     return test
 
 
@@ -85,6 +110,13 @@ def test_numbers(test: dict) -> dict[str, float]:
     for group in LETTER_GROUPS:
         if shares.get(group, {}).get("mean") is not None:
             numbers[f"share_before_word_{group}"] = shares[group]["mean"]
+    if "truncated" in test:
+        truncated = test["truncated"]
+        rises = zip(truncated["distances"], truncated["rise"]["mean"], strict=True)
+        # the whole observation's rise (distance null) is 0 by definition
+        numbers |= {f"rise_{distance}": rise for distance, rise in rises if distance is not None}
+        if truncated["effective_context"]["mean"] is not None:
+            numbers["effective_context"] = truncated["effective_context"]["mean"]
     return numbers
 
 

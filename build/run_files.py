@@ -7,8 +7,8 @@ and the preview never load it.
     runs/<run>/run.json          what made the run directory (profile settings, file format)
     runs/<run>/dataset.json      the dataset stage's description: its cache key, recipe and counts
     runs/<run>/<model>/          training (checkpoint.pt, model.pt, losses.csv), evaluation (eval.json),
-                                 context over the test split (context.json), export (export.json and
-                                 the graphs it names)
+                                 context over the test split (context.json), the context taken away
+                                 (truncated.json), export (export.json and the graphs it names)
     runs/<run>/seed<k>/<model>/  the same for each further training seed k of the run (SEEDS=n), but
                                  export: the page runs the first seed's models, kept where one seed's are
     runs/<run>/baseline.json, results.json   evaluation of the no-context baseline, and of the whole run
@@ -47,6 +47,7 @@ DATASET_RECORD = "dataset.json"  # dataset
 CHECKPOINT, TRAINED, LOSSES = "checkpoint.pt", "model.pt", "losses.csv"  # train, per model
 EVALUATION = "eval.json"  # evaluate, per model
 CONTEXT = "context.json"  # lookback, per model: how far back it looks over the test split
+TRUNCATED = "truncated.json"  # truncated, per model: what it loses with its context taken away
 BASELINE, RESULTS = "baseline.json", "results.json"  # evaluate, per run
 EXPORT_REPORT = "export.json"  # export, per model
 # Training settings that older checkpoints and run records lack, with the value their training had: a

@@ -117,7 +117,8 @@ RUN_NO_MODEL = {"build/dataset.py", "bench/browser.py"}
 
 def test_every_program_that_runs_torch_imports_the_units_and_so_flushes() -> None:
     """Every stage and benchmark that imports torch (itself or through the project's modules) imports
-    build.units, whose import flushes: training, evaluation, lookback, export, precompute, bench/."""
+    build.units, whose import flushes: training, evaluation, lookback, truncated, export, precompute and
+    bench/."""
     programs = [
         path
         for folder in ("build", "exporter", "bench")
@@ -126,7 +127,8 @@ def test_every_program_that_runs_torch_imports_the_units_and_so_flushes() -> Non
     ]
     using_torch = [path for path in programs if "torch" in _reaches(path)]
     names = {path.relative_to(profiles.ROOT).as_posix(): path for path in using_torch}
-    assert {"build/train.py", "build/evaluate.py", "build/lookback.py", "build/precompute.py"} <= set(names)
+    assert {"build/train.py", "build/evaluate.py", "build/lookback.py", "build/truncated.py"} <= set(names)
+    assert "build/precompute.py" in names
     assert {"exporter/export.py", "bench/train_step.py", "bench/flush_denormal.py"} <= set(names)
     missing = [
         name

@@ -198,6 +198,9 @@ def test_results_gather_every_stage(tiny_results: dict, tiny_copy) -> None:
         context = model["test"]["context"]  # how far back it looks, from context.json
         assert context["observations"] == len(data.inputs["test"])  # tiny: all of them
         assert set(context["share_before_word"]) == {"0", "1", "2", "3", "4", "5+"}
+        cut = model["test"]["truncated"]  # the context taken away, from truncated.json
+        assert cut["observations"] == len(data.inputs["test"]) and cut["distances"][-1] is None
+        assert cut["connectivity_90"] == gathering.connectivity_reach(context["by_distance"]["0"])
     assert results["evaluation"]["context_observations"] is None
     assert results["dataset"]["stats"]["test_observations"] == len(data.inputs["test"])
     assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", results["commit"])  # the checkout that produced them
@@ -206,3 +209,9 @@ def test_results_gather_every_stage(tiny_results: dict, tiny_copy) -> None:
     (tiny_copy.run_dir / "gru" / "context.json").write_text('{"observations": ')  # cut short
     with pytest.raises(ValueError, match=r"gru/context\.json: not JSON"):
         gathering.gather(tiny_copy)
+
+
+def test_connectivity_reach_is_where_ninety_percent_of_the_curve_lies() -> None:
+    assert gathering.connectivity_reach([0.5, 0.3, 0.1, 0.1]) == 2  # 0.9 of 1.0 by distance 2
+    assert gathering.connectivity_reach([0.2, None, 0.2, 0.2, 0.2, 0.2], share=0.5) == 3  # None counts 0
+    assert gathering.connectivity_reach([1.0, 0.0]) == 0

@@ -82,6 +82,7 @@ READS_FROM = {
     "build.train": {"build.dataset"},
     "build.evaluate": {"build.dataset"},
     "build.lookback": {"build.dataset"},
+    "build.truncated": {"build.dataset"},
     "exporter.export": {"build.dataset"},
     "build.precompute": {"build.dataset"},
     "build.results": {"build.evaluate"},  # the results quote evaluate's ORIGINAL_BATCH

@@ -94,9 +94,11 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
         "build.train" not in planned and "exporter.export" not in planned and "build.evaluate" not in planned
     )
     assert "build.lookback" not in planned  # the context measurement reads no Markdown
-    # It reads the model and the test split: a changed model is measured again.
+    assert "build.truncated" not in planned  # nor does the context taken away
+    # They read the model and the test split: a changed model is measured again.
     planned = make("-n", "-W", str(run / "gru" / "model.pt"), "article", env=env).stdout
     assert re.findall(r"build\.lookback .*--model (\S+)", planned) == ["gru"], planned
+    assert re.findall(r"build\.truncated .*--model (\S+)", planned) == ["gru"], planned
     planned = make("-n", "-W", "article/static/style.css", "article", env=env).stdout
     assert "build.render" in planned and "build.precompute" not in planned
     (run / "lstm" / "eval.json").unlink()
@@ -105,7 +107,7 @@ def test_make_article_builds_every_stage_and_then_only_what_changed(tmp_path: Pa
     assert "build.results --profile tiny" in planned
     assert "build.train" not in planned and "--model gru" not in planned and "build.dataset" not in planned
     assert "exporter.export" not in planned  # the model did not change, so neither do its graphs
-    assert "build.lookback" not in planned  # nor what it measured
+    assert "build.lookback" not in planned and "build.truncated" not in planned  # nor what they measured
 
     # A model depends on its own unit file: an edit to one retrains that model only, and one more model
     # on the command line trains only that one, then redoes the results for the new list.
@@ -374,7 +376,7 @@ def test_each_models_later_stages_wait_for_its_own_training_alone(tmp_path: Path
     run = str(tmp_path / "runs" / "tiny")
     keys = ("gru", "lstm", "nlstm")
     for key in keys:
-        for stage in ("eval.json", "context.json", "export.json"):
+        for stage in ("eval.json", "context.json", "truncated.json", "export.json"):
             prerequisites = rules[f"{run}/{key}/{stage}"]
             assert "|" not in prerequisites
             assert [p for p in prerequisites if p.endswith("model.pt")] == [f"{run}/{key}/model.pt"]

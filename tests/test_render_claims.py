@@ -80,6 +80,64 @@ def test_each_check_against_the_numbers(text: str, holds: bool) -> None:
     assert check(text, FACTS)[0] is holds
 
 
+def cut(rise0: tuple[float, float, float], effective: tuple, reach90: int) -> dict:
+    """A model's test.truncated: its rise with the word alone, effective context and connectivity reach."""
+    mean, low, high = rise0
+    return {
+        "distances": [0, 2, 4, 8, None],
+        "rise": {
+            "mean": [mean, 0.05, 0.02, 0.0, 0.0],
+            "low": [low, 0.04, 0.01, 0, 0],
+            "high": [high, 0.06, 0.03, 0, 0],
+        },
+        "effective_context": dict(zip(("mean", "low", "high"), effective, strict=True)),
+        "connectivity_90": reach90,
+    }
+
+
+CUT = Facts(
+    {
+        "models": {
+            "gru": {"test": {"truncated": cut((0.16, 0.15, 0.17), (8, 8, 8), 8)}},
+            "lstm": {"test": {"truncated": cut((0.14, 0.13, 0.145), (8, 4, 8), 5)}},
+            "nlstm": {"test": {"truncated": cut((0.08, 0.07, 0.09), (None, 8, None), 4)}},
+            "old": {"test": {}},
+        }
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        ("order rise@0 gru lstm nlstm separated", True),
+        ("order rise@2 gru lstm", False),  # the same rise
+        ("within rise@all gru nlstm by=0", True),
+        ("order reach90 gru lstm nlstm", True),
+        ("within effective_context gru lstm by=0", True),
+        ("most effective_context nlstm", True),  # only the whole observation: further than any distance
+        ("exceeds effective_context reach90 lstm nlstm", True),
+        ("exceeds effective_context reach90 gru", False),
+    ],
+)
+def test_the_measures_of_the_context_taken_away(text: str, holds: bool) -> None:
+    names = {k: v for k, v in CUT.models.items() if k != "old"}
+    assert check(text, Facts({"models": names}))[0] is holds
+
+
+def test_the_context_taken_away_says_what_it_cannot_check() -> None:
+    with pytest.raises(ValueError, match="rise needs a distance kept, one of 0, 2, 4, 8, all"):
+        check("order rise@3 gru lstm", CUT)
+    with pytest.raises(ValueError, match="old has no measurement of its context taken away"):
+        check("within reach90 gru old by=0", CUT)
+    with pytest.raises(ValueError, match="exceeds needs two measures and at least one model"):
+        check("exceeds effective_context reach90", CUT)
+    _, numbers = check("order effective_context lstm nlstm", CUT)
+    assert numbers == (
+        "effective_context: lstm 8 [4, 8]; nlstm the whole observation [8, the whole observation]"
+    )
+
+
 def test_separated_needs_intervals_apart() -> None:
     names = {**NAMES, "models": {**NAMES["models"], "lstm": model(2.35, (0.79, 0.785, 0.805), [0.1])}}
     facts = Facts(names)

@@ -3,19 +3,24 @@
     The Nested LSTM looks back least. {claim: least share@0 nlstm separated}
 
 and the build checks it against this run's numbers: in a run whose models trained with several seeds
-(SEEDS=n), a comparison of measures (order, least, most, above, within) is checked in every seed's
-numbers and holds only when it holds in all of them; the note of one that holds in some says which. A
-claim that holds leaves no trace on the page but a
-hidden marker; one that fails is printed with its `file:line`, marked beside its sentence ("not
-supported by this build", with the numbers), and stops the render in strict mode (`--strict`, `make
-article STRICT=1`). A claim is a check's name and its arguments: model keys, `baseline`, measures and
-numbers, written as words separated by spaces (`key=value` for the options a check names).
+(SEEDS=n), a comparison of measures (order, least, most, above, within, exceeds) is checked in every
+seed's numbers and holds only when it holds in all of them; the note of one that holds in some says
+which. A claim that holds leaves no trace on the page but a hidden marker; one that fails is printed
+with its `file:line`, marked beside its sentence ("not supported by this build", with the numbers), and
+stops the render in strict mode (`--strict`, `make article STRICT=1`). A claim is a check's name and its
+arguments: model keys, `baseline`, measures and numbers, written as words separated by spaces
+(`key=value` for the options a check names).
 
 Measures (of a model key, or of `baseline` where it has them):
     share@L           share of the connectivity before the current word with L letters read (0..4, 5+),
                       over the test set, with its bootstrap interval
     cross_entropy     test cross entropy
     accuracy@L        top-1 accuracy with L letters of the word read (0, 1, 2, ...); top2@L, top3@L too
+    rise@D            the rise of cross entropy over the whole observation's when only D characters before
+                      the current word are kept (D one of the measured distances), with its interval
+    effective_context the fewest characters kept that bring the cross entropy within 1% of the whole
+                      observation's, with its interval (the whole observation counts as infinitely far)
+    reach90           the distance back within which 90% of the connectivity lies at the space before a word
 
 Checks:
     order M a b c [separated]          M(a) > M(b) > M(c); with `separated`, each pair's intervals apart
@@ -23,6 +28,7 @@ Checks:
     most M a [separated]               a has the highest M
     above M a b [by=X] [times=X]       M(a) > M(b), by more than X (absolute) or X times as much
     within M a b by=X                  |M(a) - M(b)| <= X
+    exceeds M N a b ...                M(k) > N(k) for each listed model k (two measures of one model)
     suggests PASSAGE POSITION WORD [models=a,b] [within=K]
                                        WORD is among the first K suggestions (default 1) of every
                                        listed model (default: all) at POSITION of the passage
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import shlex
 import sys
@@ -51,6 +58,21 @@ from build.run_files import write_if_changed
 # punctuation ("a letter {claim: ...}, while" reads "a letter, while"), and paragraphs stay apart.
 _CLAIM = re.compile(r"[ \t]*\n?[ \t]*\{claim:\s*(?P<body>[^{}\n]*)\}")
 LETTER_GROUPS = ("0", "1", "2", "3", "4", "5+")
+DISTANCE_MEASURES = ("effective_context", "reach90")  # distances in characters, not fractions
+
+
+def _formatted(measure: str, value: float) -> str:
+    """A measure's value as a failing claim shows it: a percentage, a distance or a cross entropy."""
+    if measure.startswith(("share", "accuracy", "top", "rise")):
+        return f"{value:.1%}"
+    if measure in DISTANCE_MEASURES:
+        return "the whole observation" if math.isinf(value) else f"{value:g}"
+    return f"{value:.4f}"
+
+
+def _distance(value: int | None) -> float:
+    """A distance of test.truncated: None (only the whole observation) is further than any."""
+    return math.inf if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -62,11 +84,10 @@ class Value:
     high: float | None = None
 
     def text(self, measure: str) -> str:
-        percent = measure.startswith(("share", "accuracy", "top"))
-        number = (lambda v: f"{v:.1%}") if percent else (lambda v: f"{v:.4f}")
+        mean = _formatted(measure, self.mean)
         if self.low is None or self.high is None:
-            return number(self.mean)
-        return f"{number(self.mean)} [{number(self.low)}, {number(self.high)}]"
+            return mean
+        return f"{mean} [{_formatted(measure, self.low)}, {_formatted(measure, self.high)}]"
 
 
 @dataclass
@@ -124,14 +145,36 @@ class Facts:
             return Value(found["mean"], found["low"], found["high"])
         if name == "cross_entropy" and not letters:
             return Value(source["cross_entropy"])
+        if name in ("rise", *DISTANCE_MEASURES):
+            return self.truncated(measure, key, source)
         if name in ("accuracy", "top1", "top2", "top3") and letters.isdigit():
             curve = source["accuracy_by_letters"]["top1" if name == "accuracy" else name]
             if int(letters) >= len(curve):
                 raise ValueError(f"{measure}: accuracy is measured up to {len(curve) - 1} letters")
             return Value(curve[int(letters)])
         raise ValueError(
-            f"unknown measure {measure!r}; use share@L, cross_entropy, accuracy@L, top2@L, top3@L"
+            f"unknown measure {measure!r}; use share@L, cross_entropy, accuracy@L, top2@L, top3@L, rise@D, "
+            "effective_context, reach90"
         )
+
+    @staticmethod
+    def truncated(measure: str, key: str, source: dict) -> Value:
+        """A measure of the context taken away (test.truncated): rise@D, effective_context, reach90."""
+        if "truncated" not in source:
+            raise ValueError(f"{measure}: {key} has no measurement of its context taken away")
+        cut = source["truncated"]
+        name, _, distance = measure.partition("@")
+        if name == "reach90":
+            return Value(_distance(cut["connectivity_90"]))
+        if name == "effective_context":
+            reach = cut["effective_context"]
+            return Value(_distance(reach["mean"]), _distance(reach["low"]), _distance(reach["high"]))
+        named = [("all" if d is None else str(d)) for d in cut["distances"]]
+        if distance not in named:
+            raise ValueError(f"{measure}: rise needs a distance kept, one of {', '.join(named)}")
+        at = named.index(distance)
+        rise = cut["rise"]
+        return Value(rise["mean"][at], rise["low"][at], rise["high"][at])
 
 
 def _apart(higher: Value, lower: Value) -> bool:
@@ -182,6 +225,14 @@ def _within(facts: Facts, measure: str, a: str, b: str, by: str) -> tuple[bool, 
     return abs(first - second) <= float(by), f"{measure}: {_shown(facts, measure, [a, b])}"
 
 
+def _exceeds(facts: Facts, measure: str, other: str, *keys: str) -> tuple[bool, str]:
+    if not keys:
+        raise ValueError("exceeds needs two measures and at least one model")
+    holds = all(facts.value(measure, k).mean > facts.value(other, k).mean for k in keys)
+    shown = [f"{m}: {_shown(facts, m, list(keys))}" for m in (measure, other)]
+    return holds, "; ".join(shown)
+
+
 def _suggests(
     facts: Facts, passage: str, position: str, word: str, models: str = "", within: str = "1"
 ) -> tuple[bool, str]:
@@ -229,13 +280,14 @@ CHECKS: dict[str, Callable[..., tuple[bool, str]]] = {
     "most": _extreme(lowest=False),
     "above": _above,
     "within": _within,
+    "exceeds": _exceeds,
     "suggests": _suggests,
     "misses": _misses,
     "known": _known,
 }
 FLAGS = ("separated",)  # words that switch an option on
 # The checks that compare measured numbers: with several training seeds, each seed's must agree.
-SEEDED = ("order", "least", "most", "above", "within")
+SEEDED = ("order", "least", "most", "above", "within", "exceeds")
 
 
 def in_every_seed(facts: Facts, run: Callable[[Facts], tuple[bool, str]]) -> tuple[bool, str]:

@@ -13,6 +13,7 @@ from build import figure_kinds, profiles, site_layout
 from build.render import findings
 from build.render.errors import RenderError
 from build.render.setting import setting_names
+from build.render.truncated import truncated
 from build.run_files import IDENTITY_DEFAULTS, RESULTS, decode_lower_triangle
 
 # The example passage and its position that the original's passage figure (P1) and ours compare: the
@@ -238,6 +239,8 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         "manifest": manifest,
         "lookback": lookback(model_list),
         "runs": training_runs(results),
+        # the context taken away (results.json test.truncated), as the prose quotes it
+        "truncated": truncated(model_list, results["dataset"]["stats"]),
         # the models whose connectivity on the example passage is ranked against the published values,
         # each with `original`, the published model of its key
         "agreement_models": [
