@@ -58,7 +58,7 @@ SEED_DIRS := $(shell $(PYTHON) -m build.profiles seed-dirs $(RUN_SETTINGS))
 SEEDED := $(KEYS) $(foreach d,$(SEED_DIRS),$(addprefix $(d)/,$(KEYS)))
 # What is measured on every seed's model and gathered into results.json: a further measurement per model
 # is its file here and its pattern rule below.
-MEASUREMENTS := eval.json context.json truncated.json
+MEASUREMENTS := eval.json context.json truncated.json during.json
 # A pattern rule's stem as a stage's options: gru -> --model gru; seed2/gru -> --model gru --training-seed 2.
 MODEL_ARGS = --model $(notdir $(1))$(if $(findstring /,$(1)), --training-seed $(patsubst seed%/,%,$(dir $(1))))
 
@@ -72,7 +72,7 @@ UNIT_SOURCES := build/model.py build/init.py build/alphabet.py build/units/__ini
 	constraints preview
 .DELETE_ON_ERROR:
 # Pattern-rule outputs are "intermediate" to Make, which would delete them after the build: keep them.
-.PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/context.json $(RUN)/%/truncated.json \
+.PRECIOUS: $(RUN)/%/model.pt $(RUN)/%/eval.json $(RUN)/%/context.json $(RUN)/%/truncated.json $(RUN)/%/during.json \
 	$(RUN)/%/export.json
 
 EXPORTS := $(foreach m,$(KEYS),$(RUN)/$(m)/export.json)
@@ -193,6 +193,11 @@ $(RUN)/%/context.json: $(RUN)/%/model.pt $(RUN)/dataset.json build/lookback.py b
 # (build/truncated.py). Redone, like the context, only when the model or the dataset changes.
 $(RUN)/%/truncated.json: $(RUN)/%/model.pt $(RUN)/dataset.json build/truncated.py build/bootstrap.py
 	$(PY) -m build.truncated $(STAGE) $(call MODEL_ARGS,$*)
+
+# The validation cross entropy and the share before the word of each kept step and the final model
+# (build/during.py): how the share grows with skill.
+$(RUN)/%/during.json: $(RUN)/%/model.pt $(RUN)/dataset.json build/during.py build/lookback.py build/bootstrap.py
+	$(PY) -m build.during $(STAGE) $(call MODEL_ARGS,$*)
 
 # The two ONNX graphs of a model (autocomplete.onnx, connectivity.onnx) and their sizes.
 $(RUN)/%/export.json: $(RUN)/%/model.pt $(wildcard exporter/*.py)

@@ -91,6 +91,11 @@ class Profile:
     eval_observations: int | None = None  # evaluate on the first N test observations only (None: all)
     # How far back each model looks (build/lookback.py) over the first N test observations (None: all).
     context_observations: int | None = 200
+    # Training keeps the weights every `keep_every` steps (None: none kept) so that build/during.py can
+    # measure how the share before the word grows with skill, over the first `during_observations` test
+    # observations; neither changes the trained weights, so neither is part of a checkpoint's identity.
+    keep_every: int | None = None
+    during_observations: int = 50
     keep_best: bool = False  # ship the weights of the best validation loss, not the last step's
     # Initial weights: "original" (TensorFlow 1.x's defaults, as the original started; build/init.py) or
     # "pytorch" (PyTorch's defaults, which train much faster in a short budget).
@@ -186,6 +191,8 @@ PROFILES: dict[str, Profile] = {
         models=_three_models(600),
         batch_size=64,
         steps=14_278,
+        keep_every=1_400,  # about ten kept steps
+        during_observations=50,
         checkpoint_every=500,
         validate_every=250,
         validation_batches=16,
@@ -217,6 +224,8 @@ PROFILES: dict[str, Profile] = {
         checkpoint_every=200,
         validate_every=100,
         validation_batches=8,
+        keep_every=100,
+        during_observations=50,
     ),
     # The paper's sizes on the embedded corpus for a handful of small steps (not trained): the whole
     # paper path (export, web formats, precompute, render, browser) on two CPU cores.
@@ -251,6 +260,8 @@ PROFILES: dict[str, Profile] = {
         validation_batches=1,
         corpus_limit=60_000,
         context_observations=None,  # all of its test observations
+        keep_every=5,  # steps 5 and 10 of 12, then the final model
+        during_observations=4,
         train_threads=1,  # as small: Make trains the models side by side
     ),
 }

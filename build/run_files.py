@@ -64,7 +64,7 @@ IDENTITY_DEFAULTS = {
 
 # Profile settings that only stages after training read (the context measurement's size): a run
 # directory recorded before one existed takes the profile's value.
-LATER_STAGE_SETTINGS = ("context_observations",)
+LATER_STAGE_SETTINGS = ("context_observations", "keep_every", "during_observations")
 
 
 def training_settings(profile: Profile) -> dict:

@@ -235,11 +235,28 @@ def loop(run: Run, on_step: Callable[[int], None] | None, progress: bool | str, 
                 valid = validate_if_due(run)
             log.write(run, train_loss, valid)
             _show(run, train_loss, valid, progress == "lines", bar)
+            keep_if_due(run)
             if run.step % profile.checkpoint_every == 0 or run.step == profile.steps:
                 log.flush()
                 save(run, final=run.step == profile.steps)
             if on_step is not None:
                 on_step(run.step)
+
+
+def kept_path(directory: Path, step: int) -> Path:
+    """Where training keeps the weights of `step` (a state dict only) for build/during.py."""
+    return directory / "kept" / f"step{step:05d}.pt"
+
+
+def keep_if_due(run: Run) -> None:
+    """Save the weights every `keep_every` steps before the last (the final model is model.pt). Only
+    reads the model, never the RNG or the batch order, so the trained numbers stay the same; a resumed
+    run redoes the steps after its checkpoint and so writes the later kept steps again."""
+    every = run.profile.keep_every
+    if every and run.step % every == 0 and run.step < run.profile.steps:
+        path = kept_path(run.directory, run.step)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({k: v.detach().clone() for k, v in run.model.state_dict().items()}, path)
 
 
 def finish(run: Run) -> Path:
