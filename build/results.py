@@ -155,6 +155,8 @@ def gather(profile: Profile) -> dict:
                 {
                     "seed": seed,
                     "test": test,
+                    # build/during.py: the kept steps' validation cross entropy and share, the final last
+                    "during_training": read_measure(directory / "during.json")["during_training"],
                     "training_seconds": round(payload["elapsed"], 2),
                     "final_train_loss": curve["train_loss"][-1],
                     "final_valid_loss": curve["valid_loss"][-1],
@@ -192,6 +194,9 @@ def gather(profile: Profile) -> dict:
             "original_batch": ORIGINAL_BATCH,
             # how far back the models look (test.context): the first N test observations (None: all)
             "context_observations": profile.context_observations,
+            # each seed's during_training: weights kept every N steps, measured on the first M observations
+            "keep_every": profile.keep_every,
+            "during_observations": profile.during_observations,
         },
         "models": models,
         "baseline": json.loads((run / BASELINE).read_text()),

@@ -125,9 +125,10 @@ def tiny_copy(tiny_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.fixture(scope="session")
 def tiny_results(tiny_root: Path) -> dict:
-    """The tiny run evaluated, measured (context.json, truncated.json) and gathered into results.json
-    once a session, as Make's evaluate, lookback, truncated and results stages do; -> the results."""
-    from build import evaluate, lookback, truncated
+    """The tiny run evaluated, measured (context.json, truncated.json, during.json) and gathered into
+    results.json once a session, as Make's evaluate, lookback, truncated, during and results stages do;
+    -> the results."""
+    from build import during, evaluate, lookback, truncated
     from build import results as gathering
 
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -141,6 +142,8 @@ def tiny_results(tiny_root: Path) -> dict:
             run_files.write_json(context, profile.run_dir / config.key / "context.json")
             cut = truncated.measure_trained(profile, config.key)
             run_files.write_json(cut, profile.run_dir / config.key / "truncated.json")
+            points = during.measure_trained(profile, config.key)
+            run_files.write_json({"during_training": points}, profile.run_dir / config.key / "during.json")
         baseline = evaluate.evaluate_baseline(dataset.load(profile))
         run_files.write_json(baseline, profile.run_dir / "baseline.json")
         results = gathering.gather(profile)
