@@ -86,6 +86,14 @@ def test_resume_after_ctrl_c_ends_with_the_same_weights(tiny_run: Path, isolated
     assert [r["train_loss"] for r in losses(directory / "losses.csv")] == [
         r["train_loss"] for r in losses(reference_dir / "losses.csv")
     ]
+    # the kept weights (steps 5 and 10) are all there after the resume, equal to the uninterrupted run's
+    kept = sorted(p.name for p in (directory / "kept").glob("*.pt"))
+    assert kept == ["step00005.pt", "step00010.pt"]
+    assert kept == sorted(p.name for p in (reference_dir / "kept").glob("*.pt"))
+    for name in kept:
+        ours = torch.load(directory / "kept" / name, weights_only=True)
+        theirs = torch.load(reference_dir / "kept" / name, weights_only=True)
+        assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
 
 
 def test_setup_resume_loop_finish_are_what_train_runs(tiny_run: Path, isolated) -> None:
@@ -404,7 +412,9 @@ def with_models(*models: ModelConfig) -> profiles.Profile:
 
 
 def run_files_of(directory: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+    """Every file of a model's folder by its path there (kept weights included)."""
+    files = sorted(p for p in directory.rglob("*") if p.is_file())
+    return {str(path.relative_to(directory)): path.read_bytes() for path in files}
 
 
 @pytest.mark.parametrize(("nan_from", "kept"), [(1, None), (6, 4)])
