@@ -308,3 +308,29 @@ def test_the_record_of_a_sites_claims_is_what_make_checks(tmp_path: Path) -> Non
     assert subprocess.run(command, capture_output=True, cwd=profiles.ROOT).returncode == 0
     missing = subprocess.run([*command[:-1], str(tmp_path / "nowhere")], capture_output=True, text=True)
     assert missing.returncode == 1 and "no record of the page's claims" in missing.stderr
+
+
+def during(*points: tuple[float, float]) -> list[dict]:
+    return [
+        {"step": 5 * (i + 1), "valid_cross_entropy": ce, "share_before_word_0": {"mean": share}}
+        for i, (ce, share) in enumerate(points)
+    ]
+
+
+GRU_CURVE = during((3.0, 0.4), (2.0, 0.5))
+LSTM_CURVE = during((3.0, 0.4), (1.0, 0.8))
+
+
+def test_the_share_at_the_cross_entropy_every_model_reaches() -> None:
+    """Models compared at equal skill: at 2.0 (the GRU's final cross entropy) the LSTM's curve, interpolated
+    between its steps, has 0.6 before the word, more than the GRU's 0.5."""
+    facts = Facts(
+        {
+            "models": {
+                "gru": {"test": {}, "seeds": [{"seed": 1, "during_training": GRU_CURVE}]},
+                "lstm": {"test": {}, "seeds": [{"seed": 1, "during_training": LSTM_CURVE}]},
+            }
+        }
+    )
+    assert check("order skill_share lstm gru", facts)[0] is True
+    assert check("order skill_share gru lstm", facts)[0] is False

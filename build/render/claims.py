@@ -122,7 +122,11 @@ class Facts:
         seeded = Facts({})
         seeded.baseline, seeded.passage, seeded.vocab = self.baseline, self.passage, self.vocab
         seeded.models = {
-            key: {**m, "test": next(s["test"] for s in m["seeds"] if s["seed"] == seed)}
+            key: {
+                **m,
+                "test": next(s["test"] for s in m["seeds"] if s["seed"] == seed),
+                "during_seed": seed,
+            }
             for key, m in self.models.items()
         }
         return seeded
@@ -136,6 +140,8 @@ class Facts:
         else:
             raise ValueError(f"unknown model {key!r}; this run has {', '.join(self.models)} and baseline")
         name, _, letters = measure.partition("@")
+        if name == "skill_share" and key != "baseline":
+            return self.skill_share(key)
         if name == "share":
             if letters not in LETTER_GROUPS:
                 raise ValueError(f"{measure}: share needs letters read, one of {', '.join(LETTER_GROUPS)}")
@@ -153,9 +159,28 @@ class Facts:
                 raise ValueError(f"{measure}: accuracy is measured up to {len(curve) - 1} letters")
             return Value(curve[int(letters)])
         raise ValueError(
-            f"unknown measure {measure!r}; use share@L, cross_entropy, accuracy@L, top2@L, top3@L, rise@D, "
-            "effective_context, reach90"
+            f"unknown measure {measure!r}; use share@L, skill_share, cross_entropy, accuracy@L, top2@L, "
+            "top3@L, rise@D, effective_context, reach90"
         )
+
+    def during(self, key: str) -> list[dict]:
+        """Model `key`'s during_training in the seed these facts are of (the first unless for_seed)."""
+        model = self.models[key]
+        seed = model.get("during_seed", model["seeds"][0]["seed"] if model.get("seeds") else None)
+        for entry in model.get("seeds", []):
+            if entry["seed"] == seed and "during_training" in entry:
+                return entry["during_training"]
+        raise ValueError(f"skill_share: {key} has no during_training (build/during.py writes it)")
+
+    def skill_share(self, key: str) -> Value:
+        """The share at 0 letters of model `key` at the validation cross entropy every model reaches."""
+        from build.during import common_cross_entropy, share_at  # torch only when a claim asks
+
+        common = common_cross_entropy([self.during(k) for k in self.models])
+        share = share_at(self.during(key), common)
+        if share is None:
+            raise ValueError(f"skill_share: {key} never reaches the cross entropy {common}")
+        return Value(share)
 
     @staticmethod
     def truncated(measure: str, key: str, source: dict) -> Value:
