@@ -376,7 +376,7 @@ def test_each_models_later_stages_wait_for_its_own_training_alone(tmp_path: Path
     run = str(tmp_path / "runs" / "tiny")
     keys = ("gru", "lstm", "nlstm")
     for key in keys:
-        for stage in ("eval.json", "context.json", "truncated.json", "export.json"):
+        for stage in ("eval.json", "context.json", "truncated.json", "during.json", "export.json"):
             prerequisites = rules[f"{run}/{key}/{stage}"]
             assert "|" not in prerequisites
             assert [p for p in prerequisites if p.endswith("model.pt")] == [f"{run}/{key}/model.pt"]
