@@ -31,14 +31,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Make's plan, from the variables as Make sees them (command line or environment; Make 4.3 does not pass
 # command-line variables to $(shell) by itself, so each is handed over): the run directory, then the model
-# keys. build/profiles.py needs only the standard library, so this works before .venv exists; an unknown
+# keys. build/make_plan.py needs only the standard library, so this works before .venv exists; an unknown
 # profile, corpus, model or setting stops Make here, before any rule runs.
 RUN_SETTINGS := --profile '$(PROFILE)' --corpus '$(CORPUS)' --models '$(MODELS)' --steps '$(STEPS)' \
 	--units '$(UNITS)' --lr '$(LR)' --seed '$(SEED)' --seeds '$(SEEDS)'
 PLAN := $(shell MEMORIZATION_RUNS='$(MEMORIZATION_RUNS)' \
-	$(PYTHON) -m build.profiles plan $(RUN_SETTINGS) --model '$(MODEL)')
+	$(PYTHON) -m build.make_plan plan $(RUN_SETTINGS) --model '$(MODEL)')
 ifneq ($(.SHELLSTATUS),0)
-$(error $(or $(PLAN),cannot plan: $(PYTHON) -m build.profiles failed))
+$(error $(or $(PLAN),cannot plan: $(PYTHON) -m build.make_plan failed))
 endif
 RUN := $(firstword $(PLAN))
 KEYS := $(wordlist 2,$(words $(PLAN)),$(PLAN))
@@ -46,15 +46,15 @@ ifeq ($(strip $(RUN)),)
 $(error no run directory for PROFILE=$(PROFILE))
 endif
 # Every stage gets the run's settings as arguments, whichever way Make was given them.
-STAGE := $(shell $(PYTHON) -m build.profiles stage $(RUN_SETTINGS))
+STAGE := $(shell $(PYTHON) -m build.make_plan stage $(RUN_SETTINGS))
 # Training the paper profile on a CPU takes days: YES=1 says go ahead anyway.
 TRAIN_FLAGS := $(if $(YES),--yes)
 # How many models train at once: all of the run's when the profile gives each training one CPU thread
 # (small: side by side they make more steps per second than one at a time on every core), else one.
-TRAIN_JOBS := $(shell $(PYTHON) -m build.profiles train-jobs $(RUN_SETTINGS))
+TRAIN_JOBS := $(shell $(PYTHON) -m build.make_plan train-jobs $(RUN_SETTINGS))
 # Every training seed's copy of the models, as folders under the run: <model> for the first seed (a
 # one-seed run's layout), seed<k>/<model> for the others.
-SEED_DIRS := $(shell $(PYTHON) -m build.profiles seed-dirs $(RUN_SETTINGS))
+SEED_DIRS := $(shell $(PYTHON) -m build.make_plan seed-dirs $(RUN_SETTINGS))
 SEEDED := $(KEYS) $(foreach d,$(SEED_DIRS),$(addprefix $(d)/,$(KEYS)))
 # What is measured on every seed's model and gathered into results.json: a further measurement per model
 # is its file here and its pattern rule below.

@@ -11,8 +11,9 @@ On a CUDA machine it
      `--repeats` steps after warm-up in this process, with the ratio and the paper's 14,278 steps
      projected from each;
   4. runs the paper profile's pipeline on the embedded Brown corpus for `--steps` steps per model
-     (dataset, training, evaluation on the first 256 test observations, lookback, export, results,
-     precompute, render), timing each stage, and prints the results;
+     (dataset, training, evaluation on the first 256 test observations, lookback, the context taken away,
+     the kept weights' measurements, export, results, precompute, render), timing each stage, and prints
+     the results;
   5. writes what it measured to OUT_DIR: gpu_check.log (everything printed), summary.json (versions,
      tests, agreement, timings, stages), results.json, losses/<model>.csv and passages/<id>.json, never
      the weights (the run itself stays in --work).
@@ -309,7 +310,7 @@ def run_pipeline(profile, device, stages: list[dict[str, Any]]) -> None:
     then runs its plain PyTorch layer: interpreted kernels would take minutes a step)."""
     import torch
 
-    from build import dataset, results, run_files, train
+    from build import dataset, during, results, run_files, train, truncated
     from build.evaluate import evaluate_baseline, evaluate_trained
     from build.lookback import measure_trained
     from build.precompute import precompute
@@ -336,6 +337,13 @@ def run_pipeline(profile, device, stages: list[dict[str, Any]]) -> None:
         with stage_clock(stages, f"lookback {key}"):
             target = run_files.model_dir(profile, key) / run_files.CONTEXT
             run_files.write_json(measure_trained(profile, key, device), target)
+    for key in keys:
+        with stage_clock(stages, f"truncated {key}"):
+            target = run_files.model_dir(profile, key) / run_files.TRUNCATED
+            run_files.write_json(truncated.measure_trained(profile, key, device), target)
+        with stage_clock(stages, f"during {key}"):
+            target = run_files.model_dir(profile, key) / run_files.DURING
+            run_files.write_json({"during_training": during.measure_trained(profile, key, device)}, target)
     for key in keys:
         with stage_clock(stages, f"export {key}"):
             export(profile, key)

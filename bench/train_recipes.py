@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from build import dataset as dataset_stage  # noqa: E402
-from build import evaluate, profiles, train  # noqa: E402
+from build import evaluate, make_plan, profiles, train  # noqa: E402
 from build import results as gathering  # noqa: E402
 from build.model import Model  # noqa: E402
 from build.run_files import LOSSES  # noqa: E402
@@ -164,7 +164,7 @@ def compare() -> None:
     now = profiles.PROFILES["small"]
     timings = {
         "today": timed_trainings("today", keys, at_once=False),
-        "small": timed_trainings("small", keys, at_once=profiles.train_jobs(now) > 1),
+        "small": timed_trainings("small", keys, at_once=make_plan.train_jobs(now) > 1),
     }
     baseline = evaluate.evaluate_baseline(dataset_stage.load(recipe_profile("small", {})))["cross_entropy"]
     rows = []

@@ -21,9 +21,7 @@ from build.checkpoints import CheckpointError, load_trained
 from build.dataset import Dataset
 from build.evaluate import evaluate_model
 from build.model import Model, pick_device
-from build.run_files import model_dir, write_json
-
-DURING = "during.json"
+from build.run_files import DURING, model_dir, write_json
 
 
 def kept_steps(directory: Path) -> list[tuple[int, Path]]:
@@ -59,25 +57,6 @@ def measure_trained(profile: profiles.Profile, key: str, device: torch.device | 
     model.load_state_dict(final_weights)
     points.append(measure_point(model, data, int(payload["step"]), profile.during_observations, batch))
     return points
-
-
-def share_at(points: list[dict], cross_entropy: float) -> float | None:
-    """The share at 0 letters where a model's curve (during_training, by step) first reaches
-    `cross_entropy`, interpolated linearly between the two measured steps around it (None if it never
-    does): comparing models there compares them at equal skill rather than at equal steps."""
-    curve = [(p["valid_cross_entropy"], p["share_before_word_0"]["mean"]) for p in points]
-    for (ce0, share0), (ce1, share1) in zip(curve, curve[1:], strict=False):
-        if ce0 >= cross_entropy >= ce1 and share0 is not None and share1 is not None:
-            weight = 0.0 if ce0 == ce1 else (ce0 - cross_entropy) / (ce0 - ce1)
-            return share0 + weight * (share1 - share0)
-    if curve and curve[0][0] <= cross_entropy:
-        return curve[0][1]
-    return None
-
-
-def common_cross_entropy(curves: list[list[dict]]) -> float:
-    """The validation cross entropy every model reaches: the highest of their final ones."""
-    return max(points[-1]["valid_cross_entropy"] for points in curves)
 
 
 def main() -> None:

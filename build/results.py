@@ -29,6 +29,7 @@ from build.run_files import (
     BASELINE,
     CONTEXT,
     DATASET_RECORD,
+    DURING,
     EVALUATION,
     LOSSES,
     RESULTS,
@@ -156,7 +157,7 @@ def gather(profile: Profile) -> dict:
                     "seed": seed,
                     "test": test,
                     # build/during.py: the kept steps' validation cross entropy and share, the final last
-                    "during_training": read_measure(directory / "during.json")["during_training"],
+                    "during_training": read_measure(directory / DURING)["during_training"],
                     "training_seconds": round(payload["elapsed"], 2),
                     "final_train_loss": curve["train_loss"][-1],
                     "final_valid_loss": curve["valid_loss"][-1],

@@ -48,6 +48,7 @@ CHECKPOINT, TRAINED, LOSSES = "checkpoint.pt", "model.pt", "losses.csv"  # train
 EVALUATION = "eval.json"  # evaluate, per model
 CONTEXT = "context.json"  # lookback, per model: how far back it looks over the test split
 TRUNCATED = "truncated.json"  # truncated, per model: what it loses with its context taken away
+DURING = "during.json"  # during, per model: the kept weights' validation cross entropy and share
 BASELINE, RESULTS = "baseline.json", "results.json"  # evaluate, per run
 EXPORT_REPORT = "export.json"  # export, per model
 # Training settings that older checkpoints and run records lack, with the value their training had: a

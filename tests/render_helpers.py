@@ -131,7 +131,9 @@ def build_site(
     monkeypatch.setattr(profiles, "RUNS_DIR", tmp_path / "runs")
     monkeypatch.setenv("MEMORIZATION_SITE", str(tmp_path / "site"))
     monkeypatch.setattr(provenance, "commit_date", lambda: "2019-01-01")
-    monkeypatch.setattr(provenance, "repository_url", lambda root=None: "https://github.com/someone/memorization-rnns")
+    monkeypatch.setattr(
+        provenance, "repository_url", lambda root=None: "https://github.com/someone/memorization-rnns"
+    )
     dist = tmp_path / "ort"
     dist.mkdir()
     for name in site_assets.ORT_FILES:

@@ -179,9 +179,11 @@ def test_axe_finds_no_violation(chromium, site: Path, scheme: str, width: int) -
         contrast = page.evaluate(LOW_CONTRAST, [GLYPHS, *undecided])
         problems = log.problems()
     save_json(ARTIFACTS / f"axe-{site.parent.name}-{scheme}-{width}.json", result)
-    print(f"axe {result['version']} {scheme} {width}px: {len(result['violations'])} violations, "
-          f"{len(result['passes'])} rules passed, incomplete: {[v['id'] for v in result['incomplete']]}; "
-          f"contrast computed for {contrast['checked']} texts, {len(contrast['low'])} under 4.5:1")
+    print(
+        f"axe {result['version']} {scheme} {width}px: {len(result['violations'])} violations, "
+        f"{len(result['passes'])} rules passed, incomplete: {[v['id'] for v in result['incomplete']]}; "
+        f"contrast computed for {contrast['checked']} texts, {len(contrast['low'])} under 4.5:1"
+    )
     assert result["version"] == AXE_VERSION
     # The checker really looked: the rules this page once failed ran, colour contrast among them.
     ran = set(result["passes"]) | {v["id"] for v in result["incomplete"] + result["violations"]}
@@ -215,8 +217,12 @@ def test_every_data_figure_says_what_it_shows_in_numbers(chromium, site: Path) -
         assert summary_id, "the hero's text names no description (aria-describedby)"
         summary = page.locator(f"#{summary_id}")
         assert summary.evaluate("e => e.closest('figure').dataset.figure") == "hero"
-        hero_links = [int(b) for b in page.eval_on_selector_all(
-            f"{HERO} .memo-highlight", "bs => bs.map(b => b.dataset.position)")]
+        hero_links = [
+            int(b)
+            for b in page.eval_on_selector_all(
+                f"{HERO} .memo-highlight", "bs => bs.map(b => b.dataset.position)"
+            )
+        ]
         assert len(hero_links) >= 2, hero_links
         for index in hero_links[::-1]:
             page.click(f"{HERO} .memo-highlight[data-position='{index}']")

@@ -146,5 +146,5 @@ def test_distance_agreement_is_one_for_rows_that_fall_with_distance_and_low_for_
     length = 12
     falling = np.tril(np.array([[0.5 ** (p - t) for t in range(length)] for p in range(length)]))
     assert distance_agreement(falling)["mean"] == pytest.approx(1.0)
-    rising = np.tril(np.array([[0.5 ** t for t in range(length)] for p in range(length)]))
+    rising = np.tril(np.array([[0.5**t for t in range(length)] for p in range(length)]))
     assert distance_agreement(rising)["mean"] == pytest.approx(-1.0)

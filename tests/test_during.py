@@ -42,14 +42,3 @@ def test_the_final_entry_is_the_final_models_share(tiny_results: dict, tiny_root
     share = lookback.measure(model, dataset_stage.load(profile), profile.during_observations)
     final = tiny_results["models"][0]["seeds"][0]["during_training"][-1]
     assert final["share_before_word_0"]["mean"] == share["share_before_word"]["0"]["mean"]
-
-
-def point(step: int, ce: float, share: float) -> dict:
-    return {"step": step, "valid_cross_entropy": ce, "share_before_word_0": {"mean": share}}
-
-
-def test_the_share_at_a_cross_entropy_is_interpolated_along_the_curve() -> None:
-    curve = [point(5, 3.0, 0.5), point(10, 2.0, 0.7), point(12, 1.5, 0.8)]
-    assert during.share_at(curve, 2.5) == 0.6
-    assert during.share_at(curve, 1.0) is None  # never that good
-    assert during.common_cross_entropy([curve, [point(12, 1.9, 0.4)]]) == 1.9

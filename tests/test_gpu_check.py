@@ -60,7 +60,7 @@ def test_dry_run_rehearses_every_part_and_archives_no_weights(tmp_path: Path) ->
     for stage in ("dataset", "evaluate baseline", "results", "precompute", "render"):
         assert stage in stages
     for key in keys:
-        for stage in ("train", "evaluate", "lookback", "export"):
+        for stage in ("train", "evaluate", "lookback", "truncated", "during", "export"):
             assert f"{stage} {key}" in stages
     assert all(s["seconds"] >= 0 and "error" not in s for s in summary["stages"])
 

@@ -85,7 +85,10 @@ READS_FROM = {
     "build.truncated": {"build.dataset"},
     "exporter.export": {"build.dataset"},
     "build.precompute": {"build.dataset"},
-    "build.results": {"build.evaluate"},  # the results quote evaluate's ORIGINAL_BATCH
+    # the results quote evaluate's ORIGINAL_BATCH and gather lookback's share by letters read
+    "build.results": {"build.evaluate", "build.lookback"},
+    # the measurements during training are evaluate's and lookback's, made on the kept weights
+    "build.during": {"build.dataset", "build.evaluate", "build.lookback"},
 }
 # A stage module's docstring starts with its place in the pipeline: "Stage 2, the dataset: ...".
 DECLARED = re.compile(r"Stage (\d+), ")

@@ -1,4 +1,4 @@
-"""Profiles: Make's plan of a run and its one-line refusals."""
+"""Profiles and Make's plan of a run (build/make_plan.py), with their one-line refusals."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from build import profiles, unit_files
+from build import make_plan, profiles, unit_files
 
 
 def test_plan_names_the_run_directory_and_models(isolated) -> None:
-    assert profiles.plan("tiny") == f"{isolated / 'runs' / 'tiny'} gru lstm nlstm"
-    assert profiles.plan("paper", "brown").split()[0] == str(isolated / "runs" / "paper-brown")
-    assert profiles.plan("paper", "text8").split()[0] == str(isolated / "runs" / "paper")
-    assert profiles.plan("small", "", "lstm").split()[1:] == ["gru", "lstm", "nlstm"]
+    assert make_plan.plan("tiny") == f"{isolated / 'runs' / 'tiny'} gru lstm nlstm"
+    assert make_plan.plan("paper", "brown").split()[0] == str(isolated / "runs" / "paper-brown")
+    assert make_plan.plan("paper", "text8").split()[0] == str(isolated / "runs" / "paper")
+    assert make_plan.plan("small", "", "lstm").split()[1:] == ["gru", "lstm", "nlstm"]
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ def test_plan_names_the_run_directory_and_models(isolated) -> None:
 )
 def test_unknown_names_answer_one_line_and_status_2(arguments: list[str], message: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "build.profiles", "plan", *arguments],
+        [sys.executable, "-m", "build.make_plan", "plan", *arguments],
         cwd=profiles.ROOT,
         capture_output=True,
         text=True,
@@ -110,12 +110,12 @@ def test_seeds_train_every_model_with_consecutive_training_seeds_in_a_run_of_the
     seeded = profiles.load("tiny", seeds="3")
     assert seeded.run_name == "tiny-seeds3" and seeded.training_seeds == (1, 2, 3)
     assert profiles.load("tiny", seed="5", seeds="2").training_seeds == (5, 6)
-    assert profiles.make_variables(seeded) == ["SEEDS=3"]
+    assert make_plan.make_variables(seeded) == ["SEEDS=3"]
     third = profiles.for_seed(seeded, 3)
     assert (third.model_seed, third.seed_dir, third.run_dir) == (3, "seed3", seeded.run_dir)
     first = profiles.for_seed(seeded, "1")
     assert (first.model_seed, first.seed_dir) == (1, "")  # the first seed keeps a one-seed run's layout
-    assert profiles.seed_dirs(seeded) == ["seed2", "seed3"] and profiles.seed_dirs(tiny) == []
+    assert make_plan.seed_dirs(seeded) == ["seed2", "seed3"] and make_plan.seed_dirs(tiny) == []
     for wrong, message in (("4", "seeds 1 to 3"), ("x", "'x'"), ("0", "seeds 1 to 3")):
         with pytest.raises(SystemExit, match=message):
             profiles.for_seed(seeded, wrong)
@@ -126,7 +126,7 @@ def test_seeds_train_every_model_with_consecutive_training_seeds_in_a_run_of_the
 def test_make_asks_for_the_stage_options_and_the_plan() -> None:
     def ask(*arguments: str) -> str:
         result = subprocess.run(
-            [sys.executable, "-m", "build.profiles", *arguments],
+            [sys.executable, "-m", "build.make_plan", *arguments],
             cwd=profiles.ROOT,
             capture_output=True,
             text=True,
@@ -158,7 +158,7 @@ def test_paper_keeps_the_originals_recipe_exactly() -> None:
         ("nlstm", 600, 1),
     }
     assert paper.train_threads is None  # one model at a time, on every core or the GPU
-    assert profiles.train_jobs(paper) == 1 and profiles.train_jobs(profiles.load("small")) == 3
+    assert make_plan.train_jobs(paper) == 1 and make_plan.train_jobs(profiles.load("small")) == 3
 
 
 def test_a_schedule_is_recorded_as_settings_of_the_profile() -> None:

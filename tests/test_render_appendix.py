@@ -11,7 +11,7 @@ from tests.render_helpers import article
 def test_the_mark_splits_main_text_and_appendix(tmp_path: Path) -> None:
     result = article(tmp_path, "Title: T\n\nMain.\n\n<!-- appendix -->\n\n## More\n\nLater.\n")
     assert "Main." in result.body and "Later." not in result.body
-    assert "<h2 id=\"more\">More</h2>" in result.appendix and "Main." not in result.appendix
+    assert '<h2 id="more">More</h2>' in result.appendix and "Main." not in result.appendix
 
 
 def test_without_the_mark_there_is_no_appendix() -> None:

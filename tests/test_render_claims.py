@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from build.render import claims
+from build.render import claims, facts
 from build.render.claims import Facts, check
 from build.render.errors import RenderError
 from build.run_files import ARTICLE_DIR
@@ -17,7 +17,7 @@ from tests.render_helpers import article, plain
 
 
 def share(mean: float, low: float, high: float) -> dict:
-    groups = {g: {"mean": mean, "low": low, "high": high} for g in claims.LETTER_GROUPS}
+    groups = {g: {"mean": mean, "low": low, "high": high} for g in facts.LETTER_GROUPS}
     return {"share_before_word": groups}
 
 

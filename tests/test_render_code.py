@@ -17,8 +17,7 @@ def test_math_in_a_code_span_is_verbatim(tmp_path: Path) -> None:
 
 def test_a_citation_in_a_fenced_code_block_is_verbatim(tmp_path: Path) -> None:
     text = (
-        "Title: T\n\nCited [@cho2014].\n\n```text\nsee [@madsen2019] and $z$ <b>\n\n"
-        "[x](#passage-no@1)\n```\n"
+        "Title: T\n\nCited [@cho2014].\n\n```text\nsee [@madsen2019] and $z$ <b>\n\n[x](#passage-no@1)\n```\n"
     )
     result = article(tmp_path, text)
     assert (

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import re
 import shlex
 import sys
@@ -52,42 +51,12 @@ from pathlib import Path
 
 from build import site_layout
 from build.render.errors import Origin, RenderError, placeholder
+from build.render.facts import Facts, Value
 from build.run_files import write_if_changed
 
 # A claim takes the blanks before it, up to one line break, so that the sentence it follows keeps its
 # punctuation ("a letter {claim: ...}, while" reads "a letter, while"), and paragraphs stay apart.
 _CLAIM = re.compile(r"[ \t]*\n?[ \t]*\{claim:\s*(?P<body>[^{}\n]*)\}")
-LETTER_GROUPS = ("0", "1", "2", "3", "4", "5+")
-DISTANCE_MEASURES = ("effective_context", "reach90")  # distances in characters, not fractions
-
-
-def _formatted(measure: str, value: float) -> str:
-    """A measure's value as a failing claim shows it: a percentage, a distance or a cross entropy."""
-    if measure.startswith(("share", "accuracy", "top", "rise")):
-        return f"{value:.1%}"
-    if measure in DISTANCE_MEASURES:
-        return "the whole observation" if math.isinf(value) else f"{value:g}"
-    return f"{value:.4f}"
-
-
-def _distance(value: int | None) -> float:
-    """A distance of test.truncated: None (only the whole observation) is further than any."""
-    return math.inf if value is None else float(value)
-
-
-@dataclass(frozen=True)
-class Value:
-    """A measured number with its 95% interval where the measurement has one."""
-
-    mean: float
-    low: float | None = None
-    high: float | None = None
-
-    def text(self, measure: str) -> str:
-        mean = _formatted(measure, self.mean)
-        if self.low is None or self.high is None:
-            return mean
-        return f"{mean} [{_formatted(measure, self.low)}, {_formatted(measure, self.high)}]"
 
 
 @dataclass
@@ -97,109 +66,6 @@ class Claim:
     holds: bool = False
     numbers: str = ""  # what the check compared, shown beside a claim that fails
     error: str = ""  # the claim could not be checked (unknown check, model, measure)
-
-
-class Facts:
-    """The run's numbers that claims test, read from the render context (build/render/context.py)."""
-
-    def __init__(self, names: dict) -> None:
-        self.models: dict[str, dict] = names.get("models", {})
-        self.baseline: dict = names.get("baseline", {})
-        self.passage: Callable[[str], dict] = names.get("passage_data", lambda _: {})
-        self.vocab: Callable[[], list[str]] = names.get("vocabulary_words", lambda: [])
-
-    def keys(self) -> list[str]:
-        return list(self.models)
-
-    def seeds(self) -> list[int]:
-        """The training seeds that every model was measured with (results.json models[].seeds), in order;
-        empty for a run without them, which is checked on its models' own numbers."""
-        lists = [[s["seed"] for s in m.get("seeds", [])] for m in self.models.values()]
-        return lists[0] if lists and all(found == lists[0] for found in lists) else []
-
-    def for_seed(self, seed: int) -> Facts:
-        """The same facts with every model's test numbers those of training seed `seed`."""
-        seeded = Facts({})
-        seeded.baseline, seeded.passage, seeded.vocab = self.baseline, self.passage, self.vocab
-        seeded.models = {
-            key: {
-                **m,
-                "test": next(s["test"] for s in m["seeds"] if s["seed"] == seed),
-                "during_seed": seed,
-            }
-            for key, m in self.models.items()
-        }
-        return seeded
-
-    def value(self, measure: str, key: str) -> Value:
-        """`measure` of model `key` (or of the baseline)."""
-        if key == "baseline":
-            source = self.baseline
-        elif key in self.models:
-            source = self.models[key]["test"]
-        else:
-            raise ValueError(f"unknown model {key!r}; this run has {', '.join(self.models)} and baseline")
-        name, _, letters = measure.partition("@")
-        if name == "skill_share" and key != "baseline":
-            return self.skill_share(key)
-        if name == "share":
-            if letters not in LETTER_GROUPS:
-                raise ValueError(f"{measure}: share needs letters read, one of {', '.join(LETTER_GROUPS)}")
-            if "context" not in source:
-                raise ValueError(f"{measure}: {key} has no lookback measurement")
-            found = source["context"]["share_before_word"][letters]
-            return Value(found["mean"], found["low"], found["high"])
-        if name == "cross_entropy" and not letters:
-            return Value(source["cross_entropy"])
-        if name in ("rise", *DISTANCE_MEASURES):
-            return self.truncated(measure, key, source)
-        if name in ("accuracy", "top1", "top2", "top3") and letters.isdigit():
-            curve = source["accuracy_by_letters"]["top1" if name == "accuracy" else name]
-            if int(letters) >= len(curve):
-                raise ValueError(f"{measure}: accuracy is measured up to {len(curve) - 1} letters")
-            return Value(curve[int(letters)])
-        raise ValueError(
-            f"unknown measure {measure!r}; use share@L, skill_share, cross_entropy, accuracy@L, top2@L, "
-            "top3@L, rise@D, effective_context, reach90"
-        )
-
-    def during(self, key: str) -> list[dict]:
-        """Model `key`'s during_training in the seed these facts are of (the first unless for_seed)."""
-        model = self.models[key]
-        seed = model.get("during_seed", model["seeds"][0]["seed"] if model.get("seeds") else None)
-        for entry in model.get("seeds", []):
-            if entry["seed"] == seed and "during_training" in entry:
-                return entry["during_training"]
-        raise ValueError(f"skill_share: {key} has no during_training (build/during.py writes it)")
-
-    def skill_share(self, key: str) -> Value:
-        """The share at 0 letters of model `key` at the validation cross entropy every model reaches."""
-        from build.during import common_cross_entropy, share_at  # torch only when a claim asks
-
-        common = common_cross_entropy([self.during(k) for k in self.models])
-        share = share_at(self.during(key), common)
-        if share is None:
-            raise ValueError(f"skill_share: {key} never reaches the cross entropy {common}")
-        return Value(share)
-
-    @staticmethod
-    def truncated(measure: str, key: str, source: dict) -> Value:
-        """A measure of the context taken away (test.truncated): rise@D, effective_context, reach90."""
-        if "truncated" not in source:
-            raise ValueError(f"{measure}: {key} has no measurement of its context taken away")
-        cut = source["truncated"]
-        name, _, distance = measure.partition("@")
-        if name == "reach90":
-            return Value(_distance(cut["connectivity_90"]))
-        if name == "effective_context":
-            reach = cut["effective_context"]
-            return Value(_distance(reach["mean"]), _distance(reach["low"]), _distance(reach["high"]))
-        named = [("all" if d is None else str(d)) for d in cut["distances"]]
-        if distance not in named:
-            raise ValueError(f"{measure}: rise needs a distance kept, one of {', '.join(named)}")
-        at = named.index(distance)
-        rise = cut["rise"]
-        return Value(rise["mean"][at], rise["low"][at], rise["high"][at])
 
 
 def _apart(higher: Value, lower: Value) -> bool:

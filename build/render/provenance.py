@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from build import profiles
+from build import make_plan, profiles
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -113,5 +113,5 @@ def reproduce_commands(profile: profiles.Profile, repository: str | None, commit
     commands = [f"git clone {repository} memorization-rnns", "cd memorization-rnns"] if repository else []
     if commit:
         commands.append(f"git checkout {commit.removesuffix('-dirty')}")
-    make = " ".join(["make article", f"PROFILE={profile.name}", *profiles.make_variables(profile)])
+    make = " ".join(["make article", f"PROFILE={profile.name}", *make_plan.make_variables(profile)])
     return [*commands, make]
