@@ -230,7 +230,7 @@ def test_make_preview_passes_the_variables_as_arguments(tmp_path: Path) -> None:
 
 
 def test_the_rebuilds_name_the_run_of_the_preview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PROFILE", "CORPUS", "MODELS", "STEPS", "UNITS", "LR", "SEED"):
+    for name in ("PROFILE", "CORPUS", "MODELS", "STEPS", "UNITS", "LR", "SEED", "SEEDS"):
         monkeypatch.delenv(name, raising=False)
     planned = make("-n", "preview", "PROFILE=tiny", "MODELS=gru,rnn", "STEPS=8", env=isolated_env(tmp_path))
     line = next(line for line in planned.stdout.splitlines() if "-m build.preview" in line)
@@ -245,6 +245,7 @@ def test_the_rebuilds_name_the_run_of_the_preview(tmp_path: Path, monkeypatch: p
         "UNITS=",
         "LR=",
         "SEED=",
+        "SEEDS=",
     ]
 
 
