@@ -100,6 +100,11 @@ def fixture_results(
         return dict(zip(("top1", "top2", "top3"), rise, strict=True))
 
     measured = {m["key"]: m["test"]["truncated"] for m in fixture_json()[0]["models"]}
+    kept = {m["key"]: m["seeds"][0]["during_training"] for m in fixture_json()[0]["models"]}
+
+    def during(key: str) -> list[dict]:
+        return kept.get(key, kept["gru"])
+
     models = []
     for i, config in enumerate(profile.models):
         published_zero = published["accuracy"][config.key]["top1"][0]
@@ -177,7 +182,11 @@ def fixture_results(
             "test_observations": test_observations,
             "context_observations": profile.context_observations,
         },
-        "models": models,
+        "models": [
+            # one training seed, whose during_training is the fixture's model of the same key
+            {**m, "seeds": [{"seed": 1, "test": m["test"], "during_training": during(m["key"])}]}
+            for m in models
+        ],
         "baseline": {
             "cross_entropy": 3.0,
             "accuracy": 0.40,
@@ -356,7 +365,8 @@ def test_a_run_of_three_seeds_says_what_rests_on_each_run_and_what_on_all(
         for seed in (2, 3):
             share = others[seed].get(key, at_space[key])
             tests.append({**model["test"], "context": context_data(share, profile.context_observations)})
-        model["seeds"] = [{"seed": k, "test": t} for k, t in enumerate(tests, 1)]
+        kept = model["seeds"][0]["during_training"]
+        model["seeds"] = [{"seed": k, "test": t, "during_training": kept} for k, t in enumerate(tests, 1)]
         model["across_seeds"] = gathering.across_seeds(tests)
     profile.run_dir.mkdir(parents=True)
     (profile.run_dir / "results.json").write_text(json.dumps(results))
