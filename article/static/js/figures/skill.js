@@ -307,7 +307,17 @@
             ],
           });
         }
-        chart.set({ yDomain: [low, high] });
+        // the cross entropies drawn, with a margin so that no line ends on the plot's edge
+        var left = Infinity;
+        var right = -Infinity;
+        drawn.forEach(function (s) {
+          s.points.forEach(function (p) {
+            left = Math.min(left, p[0]);
+            right = Math.max(right, p[0]);
+          });
+        });
+        var margin = right > left ? (right - left) * 0.04 : 0.05;
+        chart.set({ yDomain: [low, high], xDomain: isFinite(left) ? [left - margin, right + margin] : null });
         chart.draw(drawn);
         summary.textContent = describe(list);
         fillTables(list);
