@@ -238,14 +238,15 @@
         while (tables.children.length > 1) tables.removeChild(tables.lastChild);
         tables.appendChild(
           table(
-            "At the cross entropy every model reaches (" + fixed(common) + ") and at the end",
+            "At the cross entropy every model reaches (" + fixed(common) + (seedCount > 1 ? ", seed " + curvesOf(models[0])[0].seed : "") + ") and at the end",
             ["model", "share at " + fixed(common) + " (95% interval)", "final share (95% interval)", "final cross entropy"],
             list.map(function (m) {
               var points = curvesOf(m)[0].points;
               var last = points[points.length - 1];
               return [
                 m.name || m.key,
-                withInterval({ mean: shareAt(points, common, "mean"), low: shareAt(points, common, "low"), high: shareAt(points, common, "high") }),
+                withInterval({ mean: shareAt(points, common, "mean"), low: shareAt(points, common, "low"), high: shareAt(points, common, "high") }) +
+                  (points[0].valid_cross_entropy < common ? " (its first kept step, already below)" : ""),
                 withInterval(last.share_before_word_0),
                 fixed(last.valid_cross_entropy),
               ];

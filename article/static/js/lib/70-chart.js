@@ -292,7 +292,7 @@
             return drawable(p[0], p[1]);
           });
           var last = ends[ends.length - 1];
-          if (last) svg("circle", { cx: sx(last[0]), cy: sy(last[1]), r: 3.6, class: "memo-marker memo-end " + (s.className || ""), "data-end": s.id }, lines);
+          if (last) svg("circle", { cx: sx(last[0]), cy: sy(last[1]), r: 3.6, class: "memo-marker memo-end " + (s.className || "") + (s.faded ? " memo-faded" : ""), "data-end": s.id }, lines);
         }
       });
       summary.textContent = describe(chart.series);
