@@ -39,7 +39,7 @@ def skill_row(model: dict, common: float, commons: dict[int, float]) -> dict:
     curves = seed_curves(model)
     points = curves[0][1]
     over_seeds = [share_at(p, commons[seed]) for seed, p in curves if seed in commons]
-    over_seeds = [v for v in over_seeds if v is not None]
+    over_seeds = [v for v in over_seeds if v is not None] or [share_at(points, common)]
     return {
         "key": model["key"],
         "name": model["name"],
