@@ -137,6 +137,12 @@ KINDS: dict[str, FigureKind] = {
             describe="How much the cross entropy of each model rises when its context is cut short",
         ),
         FigureKind(
+            "skill",
+            (RESULTS,),
+            "build.render.skill:skill_snapshot",
+            describe="The share of connectivity before the word against the validation cross entropy",
+        ),
+        FigureKind(
             "passage",
             (PASSAGES, VOCAB, PUBLISHED),
             f"{SNAPSHOTS}:passage_snapshot",

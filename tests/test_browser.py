@@ -23,6 +23,7 @@ import pytest
 
 from build.corpus import normalise
 from build.dataset import encode_text
+from build.render import skill
 from build.render.template import duration
 from build.run_files import decode_lower_triangle
 from tests.browser import (
@@ -366,6 +367,57 @@ def test_lookback_figure_reads_the_test_set_measurement(loaded: Loaded) -> None:
     page.click(f"{body} .memo-controls button[data-model='{models[0]['key']}']")
     assert page.get_attribute(body, "data-series") == str(len(models) - 1)
     assert tables.nth(0).locator("thead th").count() == len(models)  # the table follows the toggles
+    loaded.assert_clean()
+
+
+def test_skill_figure_sets_the_share_against_the_cross_entropy(loaded: Loaded) -> None:
+    """Memory against skill: a line, a band and an end per model and the common cross entropy's mark;
+    hover gives model, step, cross entropy and share; the summary and the table view give the numbers;
+    the toggles act."""
+    page = loaded.page
+    body = "figure[data-figure=skill] .figure-body"
+    require(page, body)
+    page.locator(body).scroll_into_view_if_needed()
+    page.wait_for_selector(body + '[data-state="ready"]')
+    results = json.loads((loaded.site / "data" / "results.json").read_text())
+    models = results["models"]
+    svg = page.locator(f"{body} .memo-chart svg")
+    for m in models:
+        for selector in (
+            f"path[data-series='{m['key']}']",
+            f"path[data-band='{m['key']}']",
+            f"circle[data-end='{m['key']}']",
+        ):
+            assert svg.locator(selector).count() == 1, selector
+    assert svg.locator("path[data-series=common]").count() == 1
+
+    # the rightmost point: the first kept step of the model that started worst
+    first = {m["name"]: m["seeds"][0]["during_training"][0] for m in models}
+    name, start = max(first.items(), key=lambda item: item[1]["valid_cross_entropy"])
+    svg.focus()
+    page.keyboard.press("End")
+    tooltip = page.locator(f"{body} .memo-tooltip").text_content()
+    said = f"{start['share_before_word_0']['mean'] * 100:.1f}%"
+    assert name in tooltip and said in tooltip, (name, said, tooltip)
+    assert f"at step {start['step']}, cross entropy {start['valid_cross_entropy']:.4f}" in tooltip, tooltip
+
+    names = skill.skill(models, results["evaluation"])
+    summary = page.text_content(f"{body} > .memo-summary")
+    assert f"At the validation cross entropy every model reaches, {names['common']:.4f}" in summary, summary
+    for row in names["rows"]:
+        mean, low, high = (row["at_common"][part] * 100 for part in ("mean", "low", "high"))
+        told = f"{row['name']} {mean:.1f}% ({low:.1f}% to {high:.1f}%)"
+        assert told in summary, (told, summary)
+
+    page.click(f"{body} details.memo-table-view summary")
+    tables = page.locator(f"{body} details.memo-table-view table")
+    assert tables.count() == 2
+    assert tables.nth(0).locator("tbody tr").count() == len(models)
+    kept = sum(len(s["during_training"]) for m in models for s in m["seeds"])
+    assert tables.nth(1).locator("tbody tr").count() == kept
+    page.click(f"{body} .memo-controls button[data-model='{models[0]['key']}']")
+    assert page.get_attribute(body, "data-series") == str(len(models) - 1)
+    assert tables.nth(0).locator("tbody tr").count() == len(models) - 1  # the tables follow the toggles
     loaded.assert_clean()
 
 

@@ -4,6 +4,7 @@ an unknown kind is an error that names it, and a new kind is one entry plus its 
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shutil
 from pathlib import Path
@@ -55,6 +56,24 @@ def test_the_lists_derive_from_the_registry() -> None:
         "data/published.json",
         "data/curves.json",
     ]
+
+
+def test_the_skill_kind_reads_the_results_and_draws_its_own_snapshot(tmp_path: Path) -> None:
+    """Memory against skill reads data/results.json (each seed's during_training) and is drawn at build
+    time by build/render/skill.py, as the chart the page starts with, not the generic placeholder."""
+    entry = figure_kinds.kind("skill")
+    assert entry.data == (figure_kinds.RESULTS,) and not entry.live and entry.block
+    assert entry.snapshot == "build.render.skill:skill_snapshot"
+    assert entry.source({}) == "data/results.json"
+    results, manifest, _ = fixture_json()
+    site = tmp_path / "site"
+    target = site_layout.under(site, figure_kinds.RESULTS.url)
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(results))
+    drawn = snapshots.draw(
+        parse_figure("skill", "Caption.", "index.md:1"), snapshots.Inputs(site, manifest, [])
+    )
+    assert drawn.count("<polyline") == len(results["models"]) + 1 and "With JavaScript on" not in drawn
 
 
 def test_the_registry_imports_no_torch_and_no_later_stage() -> None:

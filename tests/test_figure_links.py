@@ -26,6 +26,7 @@ CHANGES = {
         '#accuracy button[data-value="original"]',
     ],
     "lookback": ['#lookback button[data-model="gru"]', '#lookback button[data-value="linear"]'],
+    "skill": ['#skill button[data-model="lstm"]'],
     "curves": [
         '#curves button[data-model="nlstm"]',
         "#curves .memo-train-toggle",

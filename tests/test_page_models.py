@@ -55,6 +55,7 @@ LISTS = {
     "curves": ".memo-controls button[data-model]",
     "lookback": ".memo-controls button[data-model]",
     "truncated": ".memo-controls button[data-model]",
+    "skill": ".memo-controls button[data-model]",
 }
 LISTED = """lists => [...document.querySelectorAll("figure[data-figure]")].map(figure => {
     const kind = figure.dataset.figure;
@@ -130,7 +131,7 @@ def sites(tiny_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 def opened(request, chromium, sites: dict[str, Path]) -> Iterator[tuple[object, PageLog]]:
     with open_page(chromium, (sites[request.param] / "index.html").as_uri()) as (page, log):
         page.wait_for_selector("figure[data-figure=passage][data-selected]")
-        for kind in ("hero", "units", "accuracy", "curves", "lookback", "truncated"):
+        for kind in ("hero", "units", "accuracy", "curves", "lookback", "truncated", "skill"):
             page.wait_for_selector(f"figure[data-figure={kind}] .figure-body[data-state=ready]")
         yield page, log
 
@@ -154,7 +155,7 @@ def test_every_figure_lists_every_model_in_its_own_colour(opened, request) -> No
 
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        for figure in ("accuracy", "curves", "lookback", "truncated"):
+        for figure in ("accuracy", "curves", "lookback", "truncated", "skill"):
             strokes = page.evaluate(STROKES, figure)
             assert len(strokes) == len(keys) == len(set(strokes)), (scheme, figure, strokes)
             assert all(s.startswith("rgb(") for s in strokes), (scheme, figure, strokes)

@@ -334,3 +334,67 @@ def test_the_share_at_the_cross_entropy_every_model_reaches() -> None:
     )
     assert check("order skill_share lstm gru", facts)[0] is True
     assert check("order skill_share gru lstm", facts)[0] is False
+
+
+def banded(*points: tuple[float, float], spread: float) -> list[dict]:
+    """A during_training curve whose shares have an interval of ±spread."""
+    curve = during(*points)
+    for p in curve:
+        share = p["share_before_word_0"]["mean"]
+        p["share_before_word_0"] = {"mean": share, "low": share - spread, "high": share + spread}
+    return curve
+
+
+def test_the_share_at_equal_skill_is_separated_by_its_interpolated_intervals() -> None:
+    """At 2.0 the LSTM has 0.6 (0.56 to 0.64) and the GRU 0.5: apart with intervals of ±0.04, not of ±0.15."""
+
+    def with_spread(spread: float) -> Facts:
+        curves = {
+            "gru": banded((3.0, 0.4), (2.0, 0.5), spread=spread),
+            "lstm": banded(*LSTM_POINTS, spread=spread),
+        }
+        return Facts(
+            {
+                "models": {
+                    k: {"test": {}, "seeds": [{"seed": 1, "during_training": c}]} for k, c in curves.items()
+                }
+            }
+        )
+
+    narrow = with_spread(0.04)
+    assert narrow.value("skill_share", "lstm").low == pytest.approx(0.56)
+    assert check("most skill_share lstm separated", narrow)[0] is True
+    assert check("most skill_share lstm separated", with_spread(0.15))[0] is False
+    assert check("most skill_share lstm", with_spread(0.15))[0] is True
+
+
+LSTM_POINTS = ((3.0, 0.4), (1.0, 0.8))
+
+
+def test_the_share_at_equal_skill_is_checked_in_every_seed() -> None:
+    """In seed 2 the GRU ends at 1.5 and the LSTM's curve is flat: the order holds in seed 1 only."""
+    seeds = {
+        "gru": [(1, GRU_CURVE), (2, during((3.0, 0.4), (1.5, 0.7)))],
+        "lstm": [(1, LSTM_CURVE), (2, during((3.0, 0.3), (1.0, 0.3)))],
+    }
+    facts = Facts(
+        {
+            "models": {
+                key: {"test": {}, "seeds": [{"seed": s, "test": {}, "during_training": c} for s, c in listed]}
+                for key, listed in seeds.items()
+            }
+        }
+    )
+    holds, numbers = check("order skill_share lstm gru", facts)
+    assert holds is False and "holds in seed 1 of 2 only" in numbers
+
+
+def test_when_the_share_and_the_cross_entropy_moved_are_measures() -> None:
+    """The GRU's share 0.4 -> 0.5 -> 0.9 makes half of its change late (between steps 10 and 15), its
+    cross entropy 3.0 -> 2.0 -> 1.9 half of its fall early (between steps 5 and 10)."""
+    curve = during((3.0, 0.4), (2.0, 0.5), (1.9, 0.9))
+    facts = Facts({"models": {"gru": {"test": {}, "seeds": [{"seed": 1, "during_training": curve}]}}})
+    assert facts.value("share_half_step", "gru").mean == pytest.approx(10 + 5 * 0.15 / 0.4)
+    assert facts.value("ce_half_step", "gru").mean == pytest.approx(5 + 5 * 0.55 / 1.0)
+    assert check("exceeds share_half_step ce_half_step gru", facts)[0] is True
+    assert check("exceeds ce_half_step share_half_step gru", facts)[0] is False

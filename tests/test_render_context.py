@@ -241,3 +241,12 @@ def test_counted_as_the_original_counted_needs_a_model_it_had() -> None:
     model = {"key": "lstm", "test": {"as_original": {"accuracy_by_letters": {"top1": [0.25, 0.5]}}}}
     found = findings.counted_as_original([model], published)
     assert found == {"model": model, "ours": 0.25, "published": published["accuracy"]["lstm"]["top1"][0]}
+
+
+def test_the_names_carry_memory_against_skill(names: dict) -> None:
+    """`skill`: every model read at the fixture run's highest final validation cross entropy (the GRU's),
+    from the largest share there to the smallest, with the measurement's settings."""
+    read = names["skill"]
+    assert read["common"] == names["models"]["gru"]["final_valid_loss"]
+    assert [row["key"] for row in read["rows"]] == ["gru", "lstm", "nlstm"]
+    assert read["keep_every"] == 5 and read["observations"] == 4

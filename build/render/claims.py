@@ -21,6 +21,10 @@ Measures (of a model key, or of `baseline` where it has them):
     effective_context the fewest characters kept that bring the cross entropy within 1% of the whole
                       observation's, with its interval (the whole observation counts as infinitely far)
     reach90           the distance back within which 90% of the connectivity lies at the space before a word
+    skill_share       share@0 along the model's during_training curve at the validation cross entropy every
+                      model reaches (the highest final one), with its interval interpolated alike
+    share_half_step   the step by which share@0 made half of its change from the first kept weights to the
+                      final model; ce_half_step the same for the validation cross entropy
 
 Checks:
     order M a b c [separated]          M(a) > M(b) > M(c); with `separated`, each pair's intervals apart

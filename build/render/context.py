@@ -13,6 +13,7 @@ from build import figure_kinds, profiles, site_layout
 from build.render import findings
 from build.render.errors import RenderError
 from build.render.setting import setting_names
+from build.render.skill import skill
 from build.render.truncated import truncated
 from build.run_files import IDENTITY_DEFAULTS, RESULTS, decode_lower_triangle
 
@@ -241,6 +242,8 @@ def context(profile: profiles.Profile, site: Path, manifest: dict) -> dict:
         "runs": training_runs(results),
         # the context taken away (results.json test.truncated), as the prose quotes it
         "truncated": truncated(model_list, results["dataset"]["stats"]),
+        # memory against skill (results.json models[].seeds[].during_training), as the prose quotes it
+        "skill": skill(model_list, results.get("evaluation", {})),
         # the models whose connectivity on the example passage is ranked against the published values,
         # each with `original`, the published model of its key
         "agreement_models": [

@@ -12,8 +12,10 @@ DISTANCE_MEASURES = ("effective_context", "reach90")  # distances in characters,
 
 
 def _formatted(measure: str, value: float) -> str:
-    """A measure's value as a failing claim shows it: a percentage, a distance or a cross entropy."""
-    if measure.startswith(("share", "accuracy", "top", "rise")):
+    """A measure's value as a failing claim shows it: a step, a percentage, a distance or a cross entropy."""
+    if measure.endswith("_half_step"):
+        return f"step {value:.0f}"
+    if measure.startswith(("share", "skill_share", "accuracy", "top", "rise")):
         return f"{value:.1%}"
     if measure in DISTANCE_MEASURES:
         return "the whole observation" if math.isinf(value) else f"{value:g}"
@@ -40,11 +42,12 @@ class Value:
         return f"{mean} [{_formatted(measure, self.low)}, {_formatted(measure, self.high)}]"
 
 
-def share_at(points: list[dict], cross_entropy: float) -> float | None:
-    """The share at 0 letters where a model's curve (during_training, by step) first reaches
-    `cross_entropy`, interpolated linearly between the two measured steps around it (None if it never
-    does): comparing models there compares them at equal skill rather than at equal steps."""
-    curve = [(p["valid_cross_entropy"], p["share_before_word_0"]["mean"]) for p in points]
+def share_at(points: list[dict], cross_entropy: float, part: str = "mean") -> float | None:
+    """The share at 0 letters (`part`: its mean, or the low or high end of its interval) where a model's
+    curve (during_training, by step) first reaches `cross_entropy`, interpolated linearly between the two
+    measured steps around it (None if it never does, or the point lacks `part`): comparing models there
+    compares them at equal skill rather than at equal steps."""
+    curve = [(p["valid_cross_entropy"], p["share_before_word_0"].get(part)) for p in points]
     for (ce0, share0), (ce1, share1) in zip(curve, curve[1:], strict=False):
         if ce0 >= cross_entropy >= ce1 and share0 is not None and share1 is not None:
             weight = 0.0 if ce0 == ce1 else (ce0 - cross_entropy) / (ce0 - ce1)
@@ -57,6 +60,32 @@ def share_at(points: list[dict], cross_entropy: float) -> float | None:
 def common_cross_entropy(curves: list[list[dict]]) -> float:
     """The validation cross entropy every model reaches: the highest of their final ones."""
     return max(points[-1]["valid_cross_entropy"] for points in curves)
+
+
+def half_step(points: list[dict], value: Callable[[dict], float]) -> float:
+    """The step by which `value` (of a during_training point) first made half of its change from the
+    first kept step to the final model, interpolated between kept steps: when in training it moved."""
+    first, last = value(points[0]), value(points[-1])
+    middle = (first + last) / 2
+    for p0, p1 in zip(points, points[1:], strict=False):
+        v0, v1 = value(p0) - middle, value(p1) - middle
+        if v0 == 0:
+            return float(p0["step"])
+        if (v0 > 0) != (v1 > 0) or v1 == 0:
+            return p0["step"] + v0 / (v0 - v1) * (p1["step"] - p0["step"])
+    return float(points[-1]["step"])
+
+
+def share_value(point: dict) -> float:
+    return point["share_before_word_0"]["mean"]
+
+
+def cross_entropy_value(point: dict) -> float:
+    return point["valid_cross_entropy"]
+
+
+# measures of when in training a model's share and its cross entropy moved (steps)
+HALF_STEPS = {"share_half_step": share_value, "ce_half_step": cross_entropy_value}
 
 
 class Facts:
@@ -102,6 +131,8 @@ class Facts:
         name, _, letters = measure.partition("@")
         if name == "skill_share" and key != "baseline":
             return self.skill_share(key)
+        if name in HALF_STEPS and key != "baseline":
+            return Value(half_step(self.during(key), HALF_STEPS[name]))
         if name == "share":
             if letters not in LETTER_GROUPS:
                 raise ValueError(f"{measure}: share needs letters read, one of {', '.join(LETTER_GROUPS)}")
@@ -119,8 +150,8 @@ class Facts:
                 raise ValueError(f"{measure}: accuracy is measured up to {len(curve) - 1} letters")
             return Value(curve[int(letters)])
         raise ValueError(
-            f"unknown measure {measure!r}; use share@L, skill_share, cross_entropy, accuracy@L, top2@L, "
-            "top3@L, rise@D, effective_context, reach90"
+            f"unknown measure {measure!r}; use share@L, skill_share, share_half_step, ce_half_step, "
+            "cross_entropy, accuracy@L, top2@L, top3@L, rise@D, effective_context, reach90"
         )
 
     def during(self, key: str) -> list[dict]:
@@ -133,12 +164,14 @@ class Facts:
         raise ValueError(f"skill_share: {key} has no during_training (build/during.py writes it)")
 
     def skill_share(self, key: str) -> Value:
-        """The share at 0 letters of model `key` at the validation cross entropy every model reaches."""
+        """The share at 0 letters of model `key` at the validation cross entropy every model reaches, with
+        its interval interpolated the same way where the points have one."""
         common = common_cross_entropy([self.during(k) for k in self.models])
-        share = share_at(self.during(key), common)
+        points = self.during(key)
+        share = share_at(points, common)
         if share is None:
             raise ValueError(f"skill_share: {key} never reaches the cross entropy {common}")
-        return Value(share)
+        return Value(share, share_at(points, common, "low"), share_at(points, common, "high"))
 
     @staticmethod
     def truncated(measure: str, key: str, source: dict) -> Value:

@@ -123,8 +123,10 @@ def chart(
     y_log: bool = False,
     heading: str | None = None,
 ) -> tuple[list[str], float]:
-    """Lines [{label, colour, points: [(x, y)], dash}] on axes with ticks, from `top` (under `heading`,
-    if given); a log y axis draws only positive values; -> parts, bottom."""
+    """Lines [{label, colour, points: [(x, y)], dash, width, end, band}] on axes with ticks, from `top`
+    (under `heading`, if given): `width` the stroke's (default 2), `end` a dot at the last point, `band`
+    [(x, low, high)] an interval shaded under the lines; a log y axis draws only positive values; ->
+    parts, bottom."""
     parts = []
     if heading:
         parts.append(text(4, top + 14, heading, 13, INK, font_weight="bold"))
@@ -162,12 +164,26 @@ def chart(
         text(12, middle, y_label, 12, INK, text_anchor="middle", transform=f"rotate(-90 12 {middle:.1f})")
     )
     for s in series:
+        # a series' band: the area between its low and high values, under the lines
+        band = [(x, low, high) for x, low, high in s.get("band", []) if low is not None and high is not None]
+        if len(band) > 1:
+            edge = [(x, high) for x, _, high in band] + [(x, low) for x, low, _ in reversed(band)]
+            outline = " ".join(f"{sx(x):.1f},{sy(min(max(y, y0), y1)):.1f}" for x, y in edge)
+            fill = f'fill="{s["colour"]}" fill-opacity="0.15"'
+            parts.append(f'<polygon points="{outline}" {fill} stroke="none"/>')
+    for s in series:
         drawn = [(x, y) for x, y in s["points"] if y is not None and (y > 0 or not y_log)]
         if len(drawn) < 2:
             continue
         path = " ".join(f"{sx(x):.1f},{sy(min(max(y, y0), y1)):.1f}" for x, y in drawn)
         dash = f' stroke-dasharray="{s["dash"]}"' if s.get("dash") else ""
-        parts.append(f'<polyline points="{path}" fill="none" stroke="{s["colour"]}" stroke-width="2"{dash}/>')
+        width = s.get("width", 2)
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{s["colour"]}" stroke-width="{width}"{dash}/>'
+        )
+        if s.get("end"):  # the series' last point marked with a dot
+            x, y = drawn[-1]
+            parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3.5" fill="{s["colour"]}"/>')
     return parts, top + plot_h + 44
 
 

@@ -7,8 +7,10 @@
  *   xTicks(lo, hi, count, log) -> the x values to tick (default: round decimal values), for an axis whose
  *   round values are not decimal (time: 10 s, 1 min, 10 min, 1 h)
  *   chart.draw(series)   series: [{id, label, className, points: [[x, y], ...], dash, thin, faded,
- *                                  markers, band: [[x, low, high], ...]}]; y null = a gap; a band (an
- *                                  interval around the line) is filled in the series' colour
+ *                                  markers, end, hover, band: [[x, low, high], ...]}]; y null = a gap; a
+ *                                  band (an interval around the line) is filled in the series' colour;
+ *                                  end: a filled dot at the last point; hover false: left out of the tooltip
+ *   options.tooltipRow(series, point, band) -> a tooltip row's value text (default: y, its band, its x)
  *   chart.set(options)   change options (then draw again)
  * Draws at the container's width (redrawn when it changes), a tooltip (textContent only) for the point
  * nearest the pointer or, with the chart focused, the arrow keys.
@@ -283,6 +285,14 @@
             if (!drawable(p[0], p[1])) return;
             svg("circle", { cx: sx(p[0]), cy: sy(p[1]), r: 2.6, class: "memo-marker " + (s.className || "") }, lines);
           });
+        }
+        if (s.end) {
+          // the series' last drawable point, filled: where a line ends (a final model)
+          var ends = s.points.filter(function (p) {
+            return drawable(p[0], p[1]);
+          });
+          var last = ends[ends.length - 1];
+          if (last) svg("circle", { cx: sx(last[0]), cy: sy(last[1]), r: 3.6, class: "memo-marker memo-end " + (s.className || "") + (s.faded ? " memo-faded" : ""), "data-end": s.id }, lines);
         }
       });
       summary.textContent = describe(chart.series);

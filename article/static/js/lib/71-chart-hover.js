@@ -46,6 +46,7 @@
       var seen = {};
       var xs = [];
       chart.series.forEach(function (s) {
+        if (s.hover === false) return;
         s.points.forEach(function (p) {
           if (p[1] == null || seen[p[0]]) return;
           if (options.xLog && !(p[0] > 0)) return;
@@ -66,6 +67,7 @@
       chart.dots.textContent = "";
       var anchor = null;
       chart.series.forEach(function (s) {
+        if (s.hover === false) return;
         var p = nearest(s.points, x);
         if (!p) return;
         if (anchor === null || Math.abs(p[0] - x) < Math.abs(anchor - x)) anchor = p[0];
@@ -99,8 +101,10 @@
           element(
             "td",
             null,
-            yFormat(r.p[1]) + (band ? " (" + yFormat(band[1]) + " to " + yFormat(band[2]) + ")" : "") +
-              (different ? " (at " + xFormat(r.p[0]) + ")" : "")
+            options.tooltipRow
+              ? options.tooltipRow(r.s, r.p, band)
+              : yFormat(r.p[1]) + (band ? " (" + yFormat(band[1]) + " to " + yFormat(band[2]) + ")" : "") +
+                  (different ? " (at " + xFormat(r.p[0]) + ")" : "")
           )
         );
         table.appendChild(tr);
