@@ -228,7 +228,7 @@ endif
 
 $(SITE)/data/manifest.json: $(SITE_RUN) $(ARTICLE) $(EXPORTS) $(RUN)/results.json $(wildcard article/reference/*) \
 		build/fences.py build/passages.py build/precompute.py build/connectivity.py build/figure_data.py \
-		build/figure_kinds.py build/site_layout.py
+		build/figure_kinds.py build/site_layout.py build/passage_steps.py
 	$(PY) -m build.precompute $(STAGE)
 	@touch $@  # newer than site/.run even when nothing in it changed
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import torch
 
@@ -21,13 +20,7 @@ from build.checkpoints import CheckpointError, load_trained
 from build.dataset import Dataset
 from build.evaluate import evaluate_model
 from build.model import Model, pick_device
-from build.run_files import DURING, model_dir, write_json
-
-
-def kept_steps(directory: Path) -> list[tuple[int, Path]]:
-    """The kept weights under `directory`/kept, by step."""
-    found = [(int(p.stem.removeprefix("step")), p) for p in (directory / "kept").glob("step*.pt")]
-    return sorted(found)
+from build.run_files import DURING, kept_steps, model_dir, write_json
 
 
 def measure_point(model: Model, data: Dataset, step: int, observations: int, batch_size: int) -> dict:

@@ -2,12 +2,15 @@
 
     passages/<id>.json  per passage: the text, each model's top-3 words and probabilities at every
                         position, and connectivity for every output position (lower-triangular)
+    passages/<id>.steps.json   the same entries for each weight set training kept (build/passage_steps.py),
+                        read by the passage figure's training-step control; none when training kept none
     vocab.json          output class id -> word
     results.json, curves.json, published.json, vanishing.json   the other figures' data (figure_data.py)
     manifest.json       the one index the page reads: models, graphs, passages, and what produced them
 
 A passage file records a hash of everything it was computed from (its text and options, the model
-weights, this format); a passage whose hash is unchanged is not recomputed, nor its file rewritten.
+weights, this format); a passage whose hash is unchanged is not recomputed, nor its file rewritten. A steps
+file does the same with the kept weights' hashes.
 """
 
 from __future__ import annotations
@@ -21,23 +24,20 @@ import sys
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import onnx
 import onnxruntime
-import torch
 
-from build import cpu, figure_kinds, profiles, site_layout
+from build import cpu, figure_kinds, passage_steps, profiles, site_layout
 from build import dataset as dataset_stage
 from build import passages as passage_stage
 from build.checkpoints import CheckpointError, load_trained, trained_summary
-from build.connectivity import connectivity, passage_targets
+from build.connectivity import passage_targets
 from build.model import Model
 from build.profiles import Profile
 from build.run_files import (
     ARTICLE_DIR,
     EXPORT_REPORT,
     TRAINED,
-    encode_lower_triangle,
     git_commit,
     model_dir,
     replace_bytes,
@@ -58,16 +58,9 @@ def article_sources() -> list[Path]:
 def compute_passage(
     passage: passage_stage.Passage, trained: dict[str, Model], data: dataset_stage.Dataset, digest: str
 ) -> dict:
-    chars = torch.from_numpy(dataset_stage.encode_text(passage.text).astype(np.int64))
+    chars = passage_steps.passage_chars(passage)
     targets = passage_targets(passage.text, data)
-    models = {}
-    for key in passage.models:
-        result = connectivity(trained[key], chars, torch.tensor(targets))
-        models[key] = {
-            "top_ids": result.top_ids.tolist(),
-            "top_probs": [[round(float(p), 5) for p in row] for row in result.top_probs],
-            "connectivity": encode_lower_triangle(result.values.double().numpy()),
-        }
+    models = {key: passage_steps.model_entry(trained[key], chars, targets) for key in passage.models}
     return {
         "format": FORMAT,
         "hash": digest,
@@ -121,17 +114,21 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
                 json.dumps(compute_passage(passage, models, data, digest), separators=(",", ":")) + "\n",
             )
             print(f"passage {passage.id}: computed ({passage.source}) -> {path}")
-        entries.append(
-            {
-                "id": passage.id,
-                "file": site_layout.passage_file(passage.id),
-                "source": passage.source,
-                "characters": len(passage.text),
-                "sha256": sha256_file(path),
-            }
-        )
+        entry = {
+            "id": passage.id,
+            "file": site_layout.passage_file(passage.id),
+            "source": passage.source,
+            "characters": len(passage.text),
+            "sha256": sha256_file(path),
+        }
+        final_step = int(trained[passage.models[0]][1]["step"])
+        steps = _steps_file(profile, passage, models, data, site, final_step)
+        if steps is not None:
+            entry["steps"] = steps
+        entries.append(entry)
+    wanted = {e["file"] for e in entries} | {e["steps"]["file"] for e in entries if "steps" in e}
     for stale in site_layout.under(site, site_layout.PASSAGES).glob("*.json"):
-        if stale.stem not in {p.id for p in passages}:
+        if stale.relative_to(site).as_posix() not in wanted:
             stale.unlink()
     vocab = site_layout.under(site, site_layout.VOCAB)
     write_if_changed(vocab, json.dumps(data.words, separators=(",", ":")) + "\n")
@@ -158,6 +155,33 @@ def precompute(profile: Profile, article_files: list[Path] | None = None) -> dic
     _remove_stale_models(site, manifest["models"])
     write_if_changed(site_layout.under(site, site_layout.MANIFEST), json.dumps(manifest, indent=1) + "\n")
     return manifest
+
+
+def _steps_file(
+    profile: Profile,
+    passage: passage_stage.Passage,
+    models: dict[str, Model],
+    data: dataset_stage.Dataset,
+    site: Path,
+    final_step: int,
+) -> dict | None:
+    """Write the passage's steps file unless its hash is unchanged; -> its manifest entry (the file, its
+    sha256, the kept steps and the final step), or None when the models kept no weights."""
+    kept = passage_steps.kept_weights({key: model_dir(profile, key) for key in passage.models}, final_step)
+    if not kept:
+        return None
+    path = site_layout.under(site, site_layout.passage_steps_file(passage.id))
+    digest = passage_steps.steps_hash(passage, kept)
+    if stored_hash(path) != digest:
+        value = passage_steps.compute_steps(passage, models, data, kept, digest)
+        write_if_changed(path, json.dumps(value, separators=(",", ":")) + "\n")
+        print(f"passage {passage.id}: {len(kept)} training steps computed -> {path}")
+    return {
+        "file": site_layout.passage_steps_file(passage.id),
+        "sha256": sha256_file(path),
+        "steps": list(kept),
+        "final": final_step,
+    }
 
 
 def _model_entry(profile: Profile, config: profiles.ModelConfig, payload: dict, site: Path) -> dict:

@@ -6,7 +6,8 @@ and the preview never load it.
 
     runs/<run>/run.json          what made the run directory (profile settings, file format)
     runs/<run>/dataset.json      the dataset stage's description: its cache key, recipe and counts
-    runs/<run>/<model>/          training (checkpoint.pt, model.pt, losses.csv), evaluation (eval.json),
+    runs/<run>/<model>/          training (checkpoint.pt, model.pt, losses.csv, the weights kept every
+                                 `keep_every` steps as kept/stepNNNNN.pt), evaluation (eval.json),
                                  context over the test split (context.json), the context taken away
                                  (truncated.json), export (export.json and the graphs it names)
     runs/<run>/seed<k>/<model>/  the same for each further training seed k of the run (SEEDS=n), but
@@ -48,6 +49,7 @@ CHECKPOINT, TRAINED, LOSSES = "checkpoint.pt", "model.pt", "losses.csv"  # train
 EVALUATION = "eval.json"  # evaluate, per model
 CONTEXT = "context.json"  # lookback, per model: how far back it looks over the test split
 TRUNCATED = "truncated.json"  # truncated, per model: what it loses with its context taken away
+KEPT = "kept"  # train, per model: the weights every `keep_every` steps, kept/stepNNNNN.pt
 DURING = "during.json"  # during, per model: the kept weights' validation cross entropy and share
 BASELINE, RESULTS = "baseline.json", "results.json"  # evaluate, per run
 EXPORT_REPORT = "export.json"  # export, per model
@@ -77,6 +79,18 @@ def training_settings(profile: Profile) -> dict:
 def model_dir(profile: Profile, key: str) -> Path:
     """Model `key`'s folder for the training seed the profile works on (profiles.for_seed)."""
     return profile.run_dir / profile.seed_dir / key
+
+
+def kept_path(directory: Path, step: int) -> Path:
+    """Where training keeps the weights of `step` (a state dict only) in model folder `directory`, for the
+    measurements during training and the passages' training steps."""
+    return directory / KEPT / f"step{step:05d}.pt"
+
+
+def kept_steps(directory: Path) -> list[tuple[int, Path]]:
+    """The kept weights under `directory`/kept, by step (none for a run trained before weights were kept)."""
+    found = [(int(p.stem.removeprefix("step")), p) for p in (directory / KEPT).glob("step*.pt")]
+    return sorted(found)
 
 
 def dataset_cache(key: str) -> Path:

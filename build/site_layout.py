@@ -8,6 +8,7 @@ is one edit here. URLs are relative POSIX paths (the page works from file:// and
     data/manifest.json, data/vocab.json, data/claims.json
     data/<name>.json                the figures' data (build/figure_kinds.py lists them)
     data/passages/<id>.json         one per passage block
+    data/passages/<id>.steps.json   the same at each step whose weights training kept (loaded on demand)
     models/<key>/<file>             a model's web graphs and weights
     downloads/<key>-onnx.zip        a model's graphs and weights, runnable alone
     snapshots/<anchor>.svg          each figure's first state, for readers without JavaScript
@@ -40,6 +41,11 @@ def data_file(name: str) -> str:
 def passage_file(passage_id: str) -> str:
     """data/passages/<id>.json: a passage's precomputed predictions and connectivity."""
     return f"{PASSAGES}/{passage_id}.json"
+
+
+def passage_steps_file(passage_id: str) -> str:
+    """data/passages/<id>.steps.json: a passage's predictions and connectivity at each kept training step."""
+    return f"{PASSAGES}/{passage_id}.steps.json"
 
 
 def model_folder(key: str) -> str:

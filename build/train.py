@@ -49,7 +49,7 @@ from build.checkpoints import CheckpointError
 from build.dataset import Dataset
 from build.model import Model, pick_device
 from build.profiles import Profile
-from build.run_files import LOSSES
+from build.run_files import LOSSES, kept_path
 from build.training_state import Run, describe_device, diverged, resume, save, setup
 
 CPU_HOURS_WITHOUT_ASKING = 2.0  # a longer CPU run needs --yes
@@ -241,11 +241,6 @@ def loop(run: Run, on_step: Callable[[int], None] | None, progress: bool | str, 
                 save(run, final=run.step == profile.steps)
             if on_step is not None:
                 on_step(run.step)
-
-
-def kept_path(directory: Path, step: int) -> Path:
-    """Where training keeps the weights of `step` (a state dict only) for build/during.py."""
-    return directory / "kept" / f"step{step:05d}.pt"
 
 
 def keep_if_due(run: Run) -> None:

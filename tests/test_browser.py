@@ -735,3 +735,75 @@ def test_keyboard_reaches_the_figures_and_arrows_move_the_selection(loaded: Load
     first, right, left = arrows
     assert (right, left) == (first + 1, first - 1), arrows
     loaded.assert_clean(mark)
+
+
+# --- the passage figure's training steps --------------------------------------------------------------
+
+STEP_SELECT = f"{PASSAGE} select.memo-step"
+SHADING = """f => Object.fromEntries(Array.from(document.querySelectorAll(f + ' .memo-panel[data-model]'))
+    .map(p => [p.dataset.model,
+               Array.from(p.querySelectorAll('span.memo-char')).map(s => Number(s.dataset.value))]))"""
+TOP3 = """f => Array.from(document.querySelectorAll(f + ' .memo-panel[data-model=gru] ol.memo-top3 li'))
+    .map(li => li.dataset.word)"""
+
+
+@pytest.mark.parametrize("mode", ["http", "file"])
+def test_the_training_step_loads_its_file_on_demand_and_travels_in_the_link(
+    chromium, tiny_site: Path, http_origin: str, mode: str
+) -> None:
+    manifest = json.loads((tiny_site / "data" / "manifest.json").read_text())
+    steps = next(p for p in manifest["passages"] if p["id"] == "grammar")["steps"]
+    data = json.loads((tiny_site / steps["file"]).read_text())
+    step = str(steps["steps"][0])
+    url = f"{http_origin}/index.html" if mode == "http" else (tiny_site / "index.html").as_uri()
+
+    def step_files(log: PageLog) -> list[str]:
+        return [u for u in log.requests if ".steps.json" in u]
+
+    with open_page(chromium, url) as (page, log):
+        page.wait_for_selector(f"{PASSAGE} .figure-body[data-state=ready]")
+        page.wait_for_load_state("networkidle")
+        assert step_files(log) == []  # the first view loads no training steps
+        assert page.get_attribute(PASSAGE, "data-step") == "final"
+        assert page.get_attribute(STEP_SELECT, "aria-label") == "Training step"
+        options = page.eval_on_selector_all(
+            f"{STEP_SELECT} option", "os => os.map(o => [o.value, o.textContent])"
+        )
+        assert options == [[str(s), f"step {s}"] for s in steps["steps"]] + [
+            ["final", f"final (step {steps['final']})"]
+        ]
+        page.click(f"{PASSAGE} .memo-highlight[data-position='34']")
+        final_shading, final_top = page.evaluate(SHADING, PASSAGE), page.evaluate(TOP3, PASSAGE)
+
+        page.select_option(STEP_SELECT, step)
+        page.wait_for_selector(f'{PASSAGE}[data-step="{step}"]')
+        assert page.get_attribute(PASSAGE, "data-selected") == "34"
+        shading = page.evaluate(SHADING, PASSAGE)
+        ours = [key for key in shading if not key.startswith("published-")]
+        assert ours and any(shading[key] != final_shading[key] for key in ours)
+        assert all(shading[key] == final_shading[key] for key in shading if key not in ours)
+        for key in ours:  # each panel shows the steps file's row of that step
+            row = decode_lower_triangle(data["models"][key][step]["connectivity"])[34][:35]
+            np.testing.assert_allclose(shading[key][:35], row / row.max(), atol=1e-3)
+        words = json.loads((tiny_site / "data" / "vocab.json").read_text())
+        assert page.evaluate(TOP3, PASSAGE) == [words[i] for i in data["models"]["gru"][step]["top_ids"][34]]
+        page.wait_for_function(f"location.hash.indexOf('step={step}') >= 0")
+        link = page.evaluate("location.href")
+        assert "#passage-grammar?" in link and "position=34" in link, link
+
+        page.select_option(STEP_SELECT, str(steps["steps"][-1]))  # from memory: no second load
+        page.wait_for_selector(f'{PASSAGE}[data-step="{steps["steps"][-1]}"]')
+        page.focus(STEP_SELECT)
+        page.keyboard.press("ArrowDown")  # the keyboard reaches the control: the final model, after the last
+        page.wait_for_selector(f'{PASSAGE}[data-step="final"]')
+        assert page.evaluate(SHADING, PASSAGE) == final_shading and page.evaluate(TOP3, PASSAGE) == final_top
+        page.wait_for_function("location.hash.indexOf('step=') < 0")
+        assert len(step_files(log)) == 1, step_files(log)
+        assert not log.problems(), log.problems()
+
+    with open_page(chromium, link) as (page, log):  # the link restores the step and the position
+        page.wait_for_selector(f'{PASSAGE}[data-step="{step}"]')
+        assert page.get_attribute(PASSAGE, "data-selected") == "34"
+        assert page.input_value(STEP_SELECT) == step
+        assert page.evaluate(SHADING, PASSAGE) == shading
+        assert not log.problems(), log.problems()

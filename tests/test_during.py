@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 from build import dataset as dataset_stage
-from build import during, lookback, profiles
+from build import lookback, profiles, run_files
 from build.checkpoints import load_trained
 
 
@@ -17,7 +17,7 @@ def test_training_keeps_the_weights_of_every_keep_every_step(tiny_results: dict,
     assert every
     wanted = list(range(every, profile.steps, every))
     for config in profile.models:
-        assert [s for s, _ in during.kept_steps(tiny_run / config.key)] == wanted
+        assert [s for s, _ in run_files.kept_steps(tiny_run / config.key)] == wanted
 
 
 def test_each_seed_lists_its_kept_steps_then_the_final_model(tiny_results: dict) -> None:

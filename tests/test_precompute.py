@@ -1,5 +1,5 @@
-"""Precompute: passage files match the PyTorch reference, the manifest describes the site, and an edit to
-one passage recomputes that passage alone."""
+"""Precompute: passage files match the PyTorch reference, the manifest describes the site, an edit to
+one passage recomputes that passage alone, and each passage's steps file holds every kept weight set's."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from build import dataset, precompute
+from build import dataset, passage_steps, precompute, run_files
 from build.checkpoints import load_trained
 from build.connectivity import connectivity
 from build.passages import P1
-from build.run_files import decode_lower_triangle, sha256_file
+from build.run_files import decode_lower_triangle, model_dir, sha256_file
 
 ARTICLE = f"""# A test article
 
@@ -140,3 +140,57 @@ def test_each_model_downloads_as_one_zip_that_runs_on_its_own(tiny, site: Path, 
             assert ort.InferenceSession(str(unpacked)).get_inputs()
     before = {m["key"]: m["download"]["sha256"] for m in manifest["models"]}
     assert {m["key"]: m["download"]["sha256"] for m in run(tiny, site)["models"]} == before
+
+
+def test_steps_file_holds_every_kept_step_of_every_model(tiny, site: Path) -> None:
+    manifest = run(tiny, site)
+    root = site / "site"
+    kept = list(range(tiny.keep_every, tiny.steps, tiny.keep_every))
+    assert kept
+    entry = next(e for e in manifest["passages"] if e["id"] == "grammar")
+    assert entry["steps"]["file"] == "data/passages/grammar.steps.json"
+    assert entry["steps"]["steps"] == kept and entry["steps"]["final"] == tiny.steps
+    assert sha256_file(root / entry["steps"]["file"]) == entry["steps"]["sha256"]
+    steps = json.loads((root / entry["steps"]["file"]).read_text())
+    assert steps["id"] == "grammar" and steps["steps"] == kept
+    assert set(steps["models"]) == {"gru", "lstm", "nlstm"}
+    assert all(list(by_step) == [str(s) for s in kept] for by_step in steps["models"].values())
+    short = json.loads((root / "data" / "passages" / "short.steps.json").read_text())
+    assert list(short["models"]) == ["gru"]
+
+    # One kept step's entry is what that step's weights give, not the final model's.
+    data = dataset.load(tiny)
+    targets = precompute.passage_targets(P1, data)
+    model, _ = load_trained(tiny, "lstm")
+    final = json.loads((root / entry["file"]).read_text())["models"]["lstm"]
+    model.load_state_dict(torch.load(run_files.kept_path(model_dir(tiny, "lstm"), kept[0])))
+    reference = connectivity(
+        model, torch.from_numpy(dataset.encode_text(P1).astype(np.int64)), torch.tensor(targets)
+    )
+    stored = steps["models"]["lstm"][str(kept[0])]
+    assert stored["top_ids"] == reference.top_ids.tolist()
+    np.testing.assert_allclose(stored["top_probs"], reference.top_probs.numpy(), atol=1e-5)
+    values = decode_lower_triangle(stored["connectivity"])
+    expected = reference.values.double().numpy()
+    assert np.all(np.abs(values - expected) <= expected.max(axis=1, keepdims=True) / 65535)
+    assert stored["connectivity"]["data"] != final["connectivity"]["data"]
+
+
+def test_steps_files_are_not_recomputed_unchanged_and_go_when_no_weights_were_kept(
+    tiny, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(tiny, site)
+    steps_file = site / "site" / "data" / "passages" / "grammar.steps.json"
+    stamp = steps_file.stat().st_mtime_ns
+
+    def refuse(*args: object) -> dict:
+        raise AssertionError("a steps file was computed again with nothing changed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(passage_steps, "compute_steps", refuse)
+        run(tiny, site)
+    assert steps_file.stat().st_mtime_ns == stamp
+    monkeypatch.setattr(passage_steps, "kept_steps", lambda directory: [])  # a run that kept no weights
+    manifest = run(tiny, site)
+    assert all("steps" not in e for e in manifest["passages"])
+    assert not steps_file.exists() and (site / "site" / "data" / "passages" / "grammar.json").exists()

@@ -65,8 +65,9 @@ def test_without_javascript_every_figure_shows_its_snapshot(chromium, tiny_site:
 
 
 def test_the_first_view_over_http_stays_small(chromium, tiny_site: Path) -> None:
-    """The snapshots wait in <noscript>: a reader with scripts downloads none of them, and the page's
-    first view (nothing scrolled, nothing clicked) stays under 2 MB."""
+    """The snapshots wait in <noscript>: a reader with scripts downloads none of them, nor the passages'
+    training steps (loaded when a reader asks for a step), and the page's first view (nothing scrolled,
+    nothing clicked) stays under 2 MB."""
     with serve(tiny_site) as origin:
         context = chromium.new_context(viewport={"width": 1280, "height": 900})
         try:
@@ -79,6 +80,8 @@ def test_the_first_view_over_http_stays_small(chromium, tiny_site: Path) -> None
         finally:
             context.close()
     assert not [url for url in sizes if "/snapshots/" in url], sorted(sizes)
+    assert list((tiny_site / "data" / "passages").glob("*.steps.json"))  # there are some to leave alone
+    assert not [url for url in sizes if ".steps.json" in url], sorted(sizes)
     assert 0 < sum(sizes.values()) < 2 * 2**20, (
         sum(sizes.values()),
         sorted(sizes.items(), key=lambda x: -x[1])[:5],

@@ -73,6 +73,18 @@ def test_lower_triangle_round_trip() -> None:
     np.testing.assert_allclose(decoded, values, atol=10 / 65535)
 
 
+def test_kept_steps_lists_the_kept_weights_by_step_and_none_when_training_kept_none(tmp_path: Path) -> None:
+    assert run_files.kept_steps(tmp_path) == []  # a run trained before weights were kept
+    for step in (100, 20, 5):
+        path = run_files.kept_path(tmp_path, step)
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"")
+    (tmp_path / "kept" / "notes.txt").write_text("not weights")
+    found = run_files.kept_steps(tmp_path)
+    assert [step for step, _ in found] == [5, 20, 100]
+    assert found[0][1] == tmp_path / "kept" / "step00005.pt"
+
+
 def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "deep" / "file.json"
     run_files.replace_bytes(target, b"old")

@@ -18,6 +18,7 @@ FOLDERS = {"data", "models", "downloads", "snapshots", "figures", "vendor", "pas
 
 def test_urls_are_relative_posix_paths_and_under_finds_their_files(tmp_path: Path) -> None:
     assert site_layout.passage_file("grammar") == "data/passages/grammar.json"
+    assert site_layout.passage_steps_file("grammar") == "data/passages/grammar.steps.json"
     assert site_layout.data_file("results.json") == "data/results.json"
     assert site_layout.model_file("gru", "autocomplete.web.onnx") == "models/gru/autocomplete.web.onnx"
     assert site_layout.download_file("lstm") == "downloads/lstm-onnx.zip"

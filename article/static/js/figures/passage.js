@@ -8,9 +8,16 @@
  * into the figure (memo:select). When data/published.json holds the same text (the original's P1), the
  * original text8 models' published connectivity is shown in extra panels, labelled as such.
  *
+ * When training kept weights (the manifest's passage entry has "steps"), a "Training step" control
+ * lists the kept steps and the final model (the default): choosing a step loads data/passages/<id>.steps.json
+ * (once, never on the first view) and our models' panels show that step's connectivity and top-3 at the
+ * selected position; the original's panels stay as published. The step joins the link:
+ * #passage-grammar?position=28&step=300.
+ *
  * Draws with Memo.PassageView (js/lib/68-passage-view.js), as the hero does.
  * Test hooks: .memo-panel[data-model], span.memo-char[data-index][data-value], the figure's
- * data-selected, ol.memo-top3 > li[data-word][data-probability], .memo-reset, .memo-highlight.
+ * data-selected and data-step ("final" or the step shown), ol.memo-top3 > li[data-word][data-probability],
+ * .memo-reset, .memo-highlight, select.memo-step.
  */
 (function () {
   "use strict";
@@ -21,6 +28,99 @@
   var View = Memo.PassageView;
   var element = Memo.element;
   var button = Memo.button;
+
+  var FINAL = "final";
+
+  /** The manifest's entry of the passage's steps file ({file, steps, final}), or null when training kept
+   * no weights. */
+  function stepsOf(passageId) {
+    var passages = (Memo.manifest && Memo.manifest.passages) || [];
+    for (var i = 0; i < passages.length; i++) {
+      var steps = passages[i].id === passageId && passages[i].steps;
+      if (steps && steps.file && steps.steps && steps.steps.length) return steps;
+    }
+    return null;
+  }
+
+  /**
+   * The training-step control: a <select> of the kept steps and the final model. Choosing a step loads
+   * the steps file (Memo.load, cached) and puts each of `keys`' panels at that step. -> {element, step(),
+   * choose(value)}; choose returns a promise that settles once the panels show the step.
+   */
+  function stepControl(figure, view, passage, keys, words, steps) {
+    var box = element("div", "memo-step-control");
+    var label = element("label", "memo-step-label", "Training step ");
+    var select = element("select", "memo-step");
+    select.id = (figure.id || "passage") + "-step";
+    label.setAttribute("for", select.id);
+    select.setAttribute("aria-label", "Training step");
+    steps.steps.forEach(function (step) {
+      var option = element("option", null, "step " + step);
+      option.value = String(step);
+      select.appendChild(option);
+    });
+    var last = element("option", null, "final (step " + steps.final + ")");
+    last.value = FINAL;
+    select.appendChild(last);
+    select.value = FINAL;
+    var status = element("span", "memo-step-status");
+    status.setAttribute("role", "status");
+    box.appendChild(label);
+    box.appendChild(select);
+    box.appendChild(status);
+    var shown = FINAL;
+    var finals = {};
+    keys.forEach(function (key) {
+      finals[key] = View.ourPanel(passage, key, passage.models[key], words);
+    });
+    var wanted = FINAL;
+
+    function show(value, data) {
+      keys.forEach(function (key) {
+        var entry = value === FINAL ? null : data.models[key] && data.models[key][value];
+        view.replace(key, entry ? View.ourPanel(passage, key, entry, words) : finals[key]);
+      });
+      shown = value;
+      select.value = value;
+      figure.setAttribute("data-step", value);
+      status.textContent = value === FINAL ? "" : "weights kept at step " + value + " of " + steps.final;
+      Memo.saveState(figure);
+    }
+
+    function choose(value) {
+      wanted = value;
+      if (value === FINAL) {
+        show(FINAL, null);
+        return Promise.resolve();
+      }
+      figure.setAttribute("aria-busy", "true");
+      status.textContent = "loading the training steps…";
+      return Memo.load(steps.file).then(
+        function (data) {
+          figure.removeAttribute("aria-busy");
+          if (wanted === value) show(value, data); // a later choice wins
+        },
+        function (error) {
+          figure.removeAttribute("aria-busy");
+          console.warn("memo: the training steps of passage " + passage.id + " could not be loaded", error);
+          select.value = shown;
+          status.textContent = "The training steps could not be loaded.";
+        }
+      );
+    }
+
+    select.addEventListener("change", function () {
+      choose(select.value);
+    });
+    figure.setAttribute("data-step", FINAL);
+    return {
+      element: box,
+      step: function () {
+        return shown;
+      },
+      choose: choose,
+    };
+  }
 
   Memo.register("passage", function (figure) {
     var body = figure.querySelector(".figure-body");
@@ -62,6 +162,9 @@
       body.classList.add("memo-passage");
       var view = View.create(figure, body, { text: passage.text, initial: position });
       body.appendChild(view.controls(highlights));
+      var steps = stepsOf(passage.id);
+      var control = steps && keys.length ? stepControl(figure, view, passage, keys, words, steps) : null;
+      if (control) body.appendChild(control.element);
       var ours = element("div", "memo-panels");
       body.appendChild(ours);
       keys.forEach(function (key) {
@@ -104,9 +207,17 @@
       }
       body.appendChild(View.legend());
       view.select(pending != null ? pending : View.linkedPosition(figure, passage.text.length, position));
-      View.keepPosition(figure, view);
+      View.keepPosition(figure, view, function () {
+        return { step: control && control.step() !== FINAL ? control.step() : null };
+      });
       body.setAttribute("data-state", "ready");
       figure.memoView = view;
+      if (control) {
+        var linked = Memo.linkedState(figure, {
+          step: Memo.linkChoice(steps.steps.map(String).concat([FINAL])),
+        });
+        if (linked.step && linked.step !== FINAL) return control.choose(linked.step);
+      }
     });
   });
 })();

@@ -107,7 +107,9 @@
    *   target(i)  -> {word, note} the word the output at i asks for
    *   top(i)     -> [{word, probability}] the model's best guesses at i
    *   compact    no target line
-   * view.select(i), view.reset(), view.selected, view.onChange(fn), view.controls(highlights, {label(i)}):
+   * view.select(i), view.reset(), view.selected, view.onChange(fn), view.controls(highlights, {label(i)}),
+   * view.replace(key, spec): panel `key` shows another spec's data (another training step's), repainted at
+   * the selected position:
  * a readout, one button per highlighted index (label(i) -> string or Node; default "34: gramma|r"), reset,
  * and the table mode's toggle (66-table.js).
    * The figure's data-selected attribute follows the selection; memo:select events on the figure select.
@@ -209,6 +211,19 @@
     };
     view.reset = function () {
       view.select(initial);
+    };
+    view.replace = function (key, spec) {
+      panels.forEach(function (entry) {
+        if (entry.spec.key !== key) return;
+        entry.spec = spec;
+        if (view.selected >= 0) paint(entry, view.selected);
+      });
+      // The readout, the table and the link follow the new data too.
+      if (view.selected >= 0) {
+        listeners.forEach(function (fn) {
+          fn(view.selected);
+        });
+      }
     };
     view.onChange = function (fn) {
       listeners.push(fn);
@@ -393,11 +408,17 @@
     return "position" in linked ? linked.position : fallback;
   }
 
-  /** From now on the address bar follows the selected position (a link to it: Memo.stateLink), and
-   * "Download data" writes the selected position's rows (76-export.js). */
-  function keepPosition(figure, view) {
+  /** From now on the address bar follows the selected position (a link to it: Memo.stateLink), with
+   * the parameters more() gives (the passage figure's training step), and "Download data" writes the
+   * selected position's rows (76-export.js). */
+  function keepPosition(figure, view, more) {
     Memo.keepState(figure, function () {
-      return { position: view.selected };
+      var state = { position: view.selected };
+      var extra = more ? more() : {};
+      Object.keys(extra).forEach(function (name) {
+        state[name] = extra[name];
+      });
+      return state;
     });
     view.onChange(function () {
       Memo.saveState(figure);
