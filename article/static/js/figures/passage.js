@@ -208,7 +208,7 @@
       body.appendChild(View.legend());
       view.select(pending != null ? pending : View.linkedPosition(figure, passage.text.length, position));
       View.keepPosition(figure, view, function () {
-        return { step: control && control.step() !== FINAL ? control.step() : null };
+        return control && control.step() !== FINAL ? { step: control.step() } : {}; // final: no step
       });
       body.setAttribute("data-state", "ready");
       figure.memoView = view;
