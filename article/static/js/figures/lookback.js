@@ -319,45 +319,13 @@
         return parts.length ? parts.join(" ") : "No model shown.";
       }
 
-      function cell(row, text, header) {
-        var c = Memo.element(header ? "th" : "td", null, text);
-        if (header) c.setAttribute("scope", header);
-        row.appendChild(c);
-        return c;
-      }
-
-      function table(caption, columns, rows) {
-        var wrap = Memo.element("div", "memo-table-scroll");
-        wrap.setAttribute("tabindex", "0");
-        wrap.setAttribute("role", "region");
-        wrap.setAttribute("aria-label", caption);
-        var t = Memo.element("table", "memo-table");
-        t.appendChild(Memo.element("caption", null, caption));
-        var head = Memo.element("tr");
-        columns.forEach(function (name) {
-          cell(head, name, "col");
-        });
-        t.appendChild(Memo.element("thead")).appendChild(head);
-        var tbody = Memo.element("tbody");
-        rows.forEach(function (values) {
-          var tr = Memo.element("tr");
-          values.forEach(function (v, k) {
-            cell(tr, v, k === 0 ? "row" : null);
-          });
-          tbody.appendChild(tr);
-        });
-        t.appendChild(tbody);
-        wrap.appendChild(t);
-        return wrap;
-      }
-
       function fillTables(list) {
         while (tables.children.length > 1) tables.removeChild(tables.lastChild);
         var names = list.map(function (m) {
           return m.name || m.key;
         });
         tables.appendChild(
-          table(
+          Memo.valueTable(
             "Share of connectivity before the current word: mean (95% interval)",
             ["letters read"].concat(names),
             GROUPS.map(function (g) {
@@ -387,7 +355,7 @@
             );
           }
           tables.appendChild(
-            table("Mean connectivity by distance back, " + group.title + ": mean (95% interval)", ["characters back"].concat(names), rows)
+            Memo.valueTable("Mean connectivity by distance back, " + group.title + ": mean (95% interval)", ["characters back"].concat(names), rows)
           );
         });
       }

@@ -205,39 +205,10 @@
         );
       }
 
-      function table(caption, columns, rows) {
-        var wrap = Memo.element("div", "memo-table-scroll");
-        wrap.setAttribute("tabindex", "0");
-        wrap.setAttribute("role", "region");
-        wrap.setAttribute("aria-label", caption);
-        var t = Memo.element("table", "memo-table");
-        t.appendChild(Memo.element("caption", null, caption));
-        var head = Memo.element("tr");
-        columns.forEach(function (name) {
-          var c = Memo.element("th", null, name);
-          c.setAttribute("scope", "col");
-          head.appendChild(c);
-        });
-        t.appendChild(Memo.element("thead")).appendChild(head);
-        var tbody = Memo.element("tbody");
-        rows.forEach(function (values) {
-          var tr = Memo.element("tr");
-          values.forEach(function (v, k) {
-            var c = Memo.element(k === 0 ? "th" : "td", null, v);
-            if (k === 0) c.setAttribute("scope", "row");
-            tr.appendChild(c);
-          });
-          tbody.appendChild(tr);
-        });
-        t.appendChild(tbody);
-        wrap.appendChild(t);
-        return wrap;
-      }
-
       function fillTables(list) {
         while (tables.children.length > 1) tables.removeChild(tables.lastChild);
         tables.appendChild(
-          table(
+          Memo.valueTable(
             "At the cross entropy every model reaches (" + fixed(common) + (seedCount > 1 ? ", seed " + curvesOf(models[0])[0].seed : "") + ") and at the end",
             ["model", "share at " + fixed(common) + " (95% interval)", "final share (95% interval)", "final cross entropy"],
             list.map(function (m) {
@@ -266,7 +237,7 @@
             });
           });
         });
-        tables.appendChild(table("Every kept step", ["model", "step", "validation cross entropy", "share before the word (95% interval)"], rows));
+        tables.appendChild(Memo.valueTable("Every kept step", ["model", "step", "validation cross entropy", "share before the word (95% interval)"], rows));
       }
 
       function draw() {

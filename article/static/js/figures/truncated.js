@@ -164,35 +164,6 @@
         return parts.length ? parts.join(" ") : "No model shown.";
       }
 
-      function table(caption, columns, rows) {
-        var wrap = Memo.element("div", "memo-table-scroll");
-        wrap.setAttribute("tabindex", "0");
-        wrap.setAttribute("role", "region");
-        wrap.setAttribute("aria-label", caption);
-        var t = Memo.element("table", "memo-table");
-        t.appendChild(Memo.element("caption", null, caption));
-        var head = Memo.element("tr");
-        columns.forEach(function (name) {
-          var c = Memo.element("th", null, name);
-          c.setAttribute("scope", "col");
-          head.appendChild(c);
-        });
-        t.appendChild(Memo.element("thead")).appendChild(head);
-        var tbody = Memo.element("tbody");
-        rows.forEach(function (values) {
-          var tr = Memo.element("tr");
-          values.forEach(function (v, k) {
-            var c = Memo.element(k === 0 ? "th" : "td", null, v);
-            if (k === 0) c.setAttribute("scope", "row");
-            tr.appendChild(c);
-          });
-          tbody.appendChild(tr);
-        });
-        t.appendChild(tbody);
-        wrap.appendChild(t);
-        return wrap;
-      }
-
       function fillTables(list) {
         while (tables.children.length > 1) tables.removeChild(tables.lastChild);
         var names = list.map(function (m) {
@@ -205,7 +176,7 @@
           ["top1_at_0_as_original", "Top-1 accuracy at the space before a word, as the original counted", percent],
         ].forEach(function (what) {
           tables.appendChild(
-            table(
+            Memo.valueTable(
               what[1] + ": mean (95% interval)",
               ["characters kept"].concat(names),
               distances.map(function (d, x) {
@@ -220,7 +191,7 @@
           );
         });
         tables.appendChild(
-          table(
+          Memo.valueTable(
             "How far back each model reaches",
             ["measure"].concat(names),
             [

@@ -7,6 +7,10 @@
  *   mode.show(text, length, selected, panels)  fills it when shown; panels: [{name, row: [values],
  *                                              top(i) -> [{word, probability}] or null}]
  * The toggle sets the body's data-table ("on" or "off").
+ *
+ *   Memo.valueTable(caption, columns, rows)   a chart's table view: a captioned, scrollable table with a
+ *                                              header row of `columns` and, per row of values, the first
+ *                                              as the row's header
  */
 (function () {
   "use strict";
@@ -95,5 +99,34 @@
       draw();
     });
     return mode;
+  };
+
+  Memo.valueTable = function (caption, columns, rows) {
+    var wrap = element("div", "memo-table-scroll");
+    wrap.setAttribute("tabindex", "0");
+    wrap.setAttribute("role", "region");
+    wrap.setAttribute("aria-label", caption);
+    var table = element("table", "memo-table");
+    table.appendChild(element("caption", null, caption));
+    var head = element("tr");
+    columns.forEach(function (name) {
+      var c = element("th", null, name);
+      c.setAttribute("scope", "col");
+      head.appendChild(c);
+    });
+    table.appendChild(element("thead")).appendChild(head);
+    var tbody = element("tbody");
+    rows.forEach(function (values) {
+      var tr = element("tr");
+      values.forEach(function (v, k) {
+        var c = element(k === 0 ? "th" : "td", null, v);
+        if (k === 0) c.setAttribute("scope", "row");
+        tr.appendChild(c);
+      });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    wrap.appendChild(table);
+    return wrap;
   };
 })();
